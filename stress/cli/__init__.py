@@ -1,0 +1,88 @@
+"""The ``stress`` command line: a thin click layer over the library.
+
+Subcommands live in their own modules and are imported only when used, so that
+``stress --help`` does not import pandas or matplotlib. Every library error
+(:class:`stress.errors.StressError`) becomes one line on stderr with its exit code
+(2 bad input or usage, 1 other failures); ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from stress import __version__
+from stress.cli._common import Settings, run_guarded
+
+# name -> "module:attribute", loaded on first use
+COMMANDS = {
+    "prices": "stress.cli.prices:prices",
+    "events": "stress.cli.events:events",
+    "event-study": "stress.cli.eventstudy:event_study",
+    "sensitivity": "stress.cli.sensitivity:sensitivity",
+    "run": "stress.cli.run:run",
+    "report": "stress.cli.report:report",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported when first needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [n for n in COMMANDS if self._load(n) is not None]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self._load(name)
+
+    @staticmethod
+    def _load(name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        try:
+            return getattr(importlib.import_module(module), attr)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:  # command not built yet
+                return None
+            raise
+
+    def invoke(self, ctx: click.Context):
+        return run_guarded(ctx, lambda: super(LazyGroup, self).invoke(ctx))
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--offline",
+    is_flag=True,
+    default=lambda: os.environ.get("STRESS_OFFLINE", "") not in ("", "0"),
+    help="Never touch the network; use the local store only (also STRESS_OFFLINE=1).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Data directory holding the price store (default $STRESS_HOME or the user data dir).",
+)
+@click.version_option(__version__, prog_name="stress")
+@click.pass_context
+def cli(ctx: click.Context, offline: bool, debug: bool, home: str | None) -> None:
+    """Stress-test portfolios against AI-demand shocks.
+
+    \b
+    Start offline from CSV files:
+      stress prices import ../shared/market-data/daily-close
+      stress --offline event-study deepseek-r1 VST CEG TLN NRG
+    """
+    if home:
+        os.environ["STRESS_HOME"] = home
+    ctx.obj = Settings(offline=offline, debug=debug)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="stress")

@@ -1,0 +1,123 @@
+"""``stress prices``: fetch, import, list and show stored prices."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from stress.cli._common import echo_json, print_table, settings, warn
+
+
+@click.group()
+def prices() -> None:
+    """Fetch, import, list and show the prices in the local store.
+
+    \b
+    Example:
+      stress prices import ../shared/market-data/daily-close
+      stress prices list
+    """
+
+
+@prices.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.pass_context
+def import_(ctx: click.Context, paths: tuple[str, ...]) -> None:
+    """Import CSV files (or folders of them) into the store.
+
+    Shapes: TICKER.csv with Date and Close/Adj Close (or OHLCV); yfinance's own CSV
+    export; a long table with ticker,date,close. All files are checked before anything
+    is written.
+
+    \b
+    Example:
+      stress prices import ../shared/market-data/daily-close
+    """
+    from stress.data.importer import import_csv
+
+    report = import_csv(settings(ctx).store(), list(paths))
+    for line in report.warnings:
+        warn(line)
+    print_table(report.rows, ["ticker", "rows", "first", "last", "gaps", "file"])
+    click.echo(f"imported {report.total_rows} rows for {len(report.rows)} tickers", err=True)
+
+
+@prices.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def list_(ctx: click.Context, as_json: bool) -> None:
+    """List the stored tickers: first and last date, rows, source, fetched-at."""
+    from dataclasses import asdict
+
+    rows = [asdict(i) for i in settings(ctx).store().info()]
+    if as_json:
+        echo_json({"tickers": rows})
+    elif not rows:
+        click.echo("the store is empty: run `stress prices import PATH` or `stress prices fetch TICKER`", err=True)
+    else:
+        print_table(rows, ["ticker", "first", "last", "rows", "source", "fetched_at"])
+
+
+@prices.command("show")
+@click.argument("ticker")
+@click.option("--start", help="First date, YYYY-MM-DD.")
+@click.option("--end", help="Last date (inclusive), YYYY-MM-DD.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def show(ctx: click.Context, ticker: str, start: str | None, end: str | None, as_json: bool) -> None:
+    """Show one ticker's stored prices.
+
+    \b
+    Example:
+      stress --offline prices show VST --start 2025-01-24 --end 2025-01-28 --json
+    """
+    from stress.data.importer import show_rows
+
+    ticker = ticker.upper()
+    rows = show_rows(settings(ctx).store(), ticker, start, end)
+    if as_json:
+        echo_json({"ticker": ticker, "prices": rows})
+    else:
+        cols = [c for c in ("date", "close", "open", "high", "low", "volume") if any(c in r for r in rows)]
+        print_table(rows, cols)
+
+
+@prices.command("fetch")
+@click.argument("tickers", nargs=-1)
+@click.option("--universe", is_flag=True, help="Fetch every ticker of configs/universe.yaml.")
+@click.option("--group", "groups", multiple=True, help="Fetch a group of the universe (repeatable).")
+@click.option("--start", default="2015-01-01", show_default=True, help="First date, YYYY-MM-DD.")
+@click.option("--end", default=None, help="Last date (inclusive), YYYY-MM-DD; default today.")
+@click.pass_context
+def fetch(
+    ctx: click.Context, tickers: tuple[str, ...], universe: bool, groups: tuple[str, ...],
+    start: str, end: str | None,
+) -> None:
+    """Fetch daily prices from Yahoo Finance into the store (only missing dates).
+
+    \b
+    Example:
+      stress prices fetch VST CEG TLN NRG --start 2020-01-01
+      stress prices fetch --universe
+    """
+    from stress.data.fetch import fetch_command
+
+    names = [t.upper() for t in tickers]
+    if universe or groups:
+        from stress.config import load_universe
+
+        u = load_universe()
+        names += list(u.tickers(list(groups) or None))
+        if universe:
+            names.append(u.market)
+    if not names:
+        raise click.UsageError("name at least one TICKER, or --universe / --group")
+    s = settings(ctx)
+    result = fetch_command(
+        s.store(), list(dict.fromkeys(names)), start, end, offline=s.offline,
+        progress=sys.stderr.isatty(),
+    )
+    for line in result.warnings:
+        warn(line)
+    print_table(result.rows, ["ticker", "rows", "first", "last", "source", "fetched_at"])

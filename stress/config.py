@@ -1,0 +1,88 @@
+"""Reading the YAML files users edit in ``configs/``: the universe and its groups.
+
+Each loader returns plain frozen objects and raises :class:`InputError` naming the file
+(and the entry) on anything malformed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stress.errors import InputError
+from stress.paths import config_dir
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse a YAML file; a missing file or a syntax error becomes one InputError line."""
+    import yaml
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{path}{where}: invalid YAML: {problem}") from None
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    label: str
+    tickers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Universe:
+    market: str
+    groups: tuple[Group, ...]
+    path: Path
+
+    def group(self, name: str) -> Group:
+        for g in self.groups:
+            if g.name == name:
+                return g
+        known = ", ".join(g.name for g in self.groups)
+        raise InputError(f"unknown group {name!r} in {self.path} (known: {known})")
+
+    def tickers(self, groups: tuple[str, ...] | list[str] | None = None) -> tuple[str, ...]:
+        """Tickers of the named groups (all groups if None), in order, without repeats."""
+        chosen = self.groups if not groups else tuple(self.group(n) for n in groups)
+        seen: dict[str, None] = {}
+        for g in chosen:
+            for t in g.tickers:
+                seen.setdefault(t, None)
+        return tuple(seen)
+
+    def group_of(self, ticker: str) -> str | None:
+        """The first group a ticker belongs to, or None."""
+        for g in self.groups:
+            if ticker in g.tickers:
+                return g.name
+        return None
+
+
+def load_universe(path: Path | None = None) -> Universe:
+    """Load ``configs/universe.yaml`` (or ``path``)."""
+    path = Path(path) if path else config_dir() / "universe.yaml"
+    data = load_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("groups"), dict):
+        raise InputError(f"{path}: expected a mapping with 'groups:'")
+    groups = []
+    for name, spec in data["groups"].items():
+        if isinstance(spec, list):
+            spec = {"tickers": spec}
+        if not isinstance(spec, dict) or not isinstance(spec.get("tickers"), list):
+            raise InputError(f"{path}: group {name!r} needs a list of 'tickers'")
+        if not spec["tickers"]:
+            raise InputError(f"{path}: group {name!r} is empty")
+        tickers = tuple(str(t).strip().upper() for t in spec["tickers"])
+        groups.append(Group(str(name), str(spec.get("label", name)), tickers))
+    market = str(data.get("market", "SPY")).upper()
+    return Universe(market=market, groups=tuple(groups), path=path)

@@ -1,0 +1,216 @@
+"""Reading price CSV files in the shapes yfinance writes and users export.
+
+Shapes understood:
+
+* one ``TICKER.csv`` per ticker with a ``Date`` column and ``Adj Close`` or ``Close``
+  (plus optional ``Open``, ``High``, ``Low``, ``Volume``): the ticker is the file name;
+* yfinance's own ``DataFrame.to_csv`` output with its multi-row header
+  (``Price,Close,...`` / ``Ticker,VST,...`` / ``Date,,...``), one or many tickers;
+* a long table with columns ``ticker``, ``date``, ``close`` (or ``adj_close``).
+
+Strict: an unparseable date, a non-numeric or non-positive price, or a repeated date is
+an :class:`InputError` naming the file and line. An empty price cell is a gap: the day is
+not stored, and the result reports it (nothing is filled).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from stress.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+_TICKER_RE = re.compile(r"^[A-Z0-9][A-Z0-9.\-=^]{0,19}$")
+_FIELD_ALIASES = {
+    "adj close": "adj_close",
+    "adj_close": "adj_close",
+    "adjclose": "adj_close",
+    "adjusted close": "adj_close",
+    "close": "close",
+    "open": "open",
+    "high": "high",
+    "low": "low",
+    "volume": "volume",
+}
+
+
+@dataclass
+class ParsedFile:
+    """What one CSV file holds: long rows and, per ticker, the gaps (empty closes)."""
+
+    path: Path
+    rows: "pd.DataFrame"
+    gaps: dict[str, list[int]] = field(default_factory=dict)  # ticker -> line numbers
+
+    @property
+    def tickers(self) -> list[str]:
+        return sorted(set(self.rows["ticker"]))
+
+
+def _norm(name: str) -> str:
+    return name.strip().lower()
+
+
+def parse_date(text: str, where: str) -> str:
+    """ISO date text (``YYYY-MM-DD``, optionally followed by a time) to ``YYYY-MM-DD``."""
+    s = text.strip()
+    try:
+        return date.fromisoformat(s[:10]).isoformat() if len(s) >= 10 else date.fromisoformat(s).isoformat()
+    except ValueError:
+        raise InputError(f"{where}: unparseable date {text!r} (expected YYYY-MM-DD)") from None
+
+
+def _price(text: str, what: str, where: str, allow_zero: bool = False) -> float | None:
+    s = text.strip()
+    if s == "" or s.lower() in {"nan", "null", "none", "na", "n/a"}:
+        return None
+    try:
+        v = float(s.replace(",", "")) if what == "volume" else float(s)
+    except ValueError:
+        raise InputError(f"{where}: non-numeric {what} {text!r}") from None
+    if v != v or v in (float("inf"), float("-inf")):
+        raise InputError(f"{where}: non-numeric {what} {text!r}")
+    if v < 0 or (v == 0 and not allow_zero):
+        raise InputError(f"{where}: non-positive {what} {s}")
+    return v
+
+
+def _check_ticker(ticker: str, where: str) -> str:
+    t = ticker.strip().upper()
+    if not _TICKER_RE.match(t):
+        raise InputError(f"{where}: {ticker!r} is not a ticker symbol")
+    return t
+
+
+def read_price_csv(path: Path | str) -> ParsedFile:
+    """Parse one CSV file of prices (any shape above) into long rows."""
+    import pandas as pd
+
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            lines = list(csv.reader(fh))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"{path}: not a readable CSV text file ({exc})") from None
+    numbered = [(i + 1, row) for i, row in enumerate(lines) if any(c.strip() for c in row)]
+    if not numbered:
+        raise InputError(f"{path}: empty file")
+    header_no, header = numbered[0]
+    names = [_norm(h) for h in header]
+
+    records: list[tuple] = []
+    gaps: dict[str, list[int]] = {}
+    seen: dict[tuple[str, str], int] = {}
+
+    def add(ticker: str, line: int, day: str, values: dict[str, float | None]) -> None:
+        where = f"{path}, line {line}"
+        close = values.get("adj_close")
+        if close is None:
+            close = values.get("close")
+        if close is None:
+            gaps.setdefault(ticker, []).append(line)
+            return
+        key = (ticker, day)
+        if key in seen:
+            raise InputError(
+                f"{where}: duplicate date {day} for {ticker} (first at line {seen[key]})"
+            )
+        seen[key] = line
+        records.append(
+            (ticker, day, close, values.get("open"), values.get("high"), values.get("low"),
+             values.get("volume"))
+        )
+
+    def values_of(cells: dict[str, str], line: int) -> dict[str, float | None]:
+        where = f"{path}, line {line}"
+        return {
+            k: _price(v, k.replace("_", " "), where, allow_zero=(k == "volume"))
+            for k, v in cells.items()
+        }
+
+    if names and names[0] == "price" and len(numbered) >= 2 and _norm(numbered[1][1][0]) == "ticker":
+        # yfinance multi-row header: Price/<fields>, Ticker/<tickers>, [Date/<blank>]
+        fields_row = header
+        tick_no, tick_row = numbered[1]
+        body_start = 2
+        if len(numbered) > 2 and _norm(numbered[2][1][0]) in {"date", "datetime"}:
+            body_start = 3
+        columns: list[tuple[str, str]] = []
+        for j in range(1, len(fields_row)):
+            f = _FIELD_ALIASES.get(_norm(fields_row[j]))
+            if f is None:
+                continue  # Dividends, Stock Splits, Capital Gains: not prices
+            t = _check_ticker(tick_row[j] if j < len(tick_row) else "", f"{path}, line {tick_no}")
+            columns.append((t, f))
+        if not any(f in ("close", "adj_close") for _, f in columns):
+            raise InputError(f"{path}, line {header_no}: no Close or Adj Close column")
+        idx = [j for j in range(1, len(fields_row)) if _FIELD_ALIASES.get(_norm(fields_row[j]))]
+        for line, row in numbered[body_start:]:
+            day = parse_date(row[0], f"{path}, line {line}")
+            per: dict[str, dict[str, str]] = {}
+            for j, (t, f) in zip(idx, columns):
+                per.setdefault(t, {})[f] = row[j] if j < len(row) else ""
+            for t, cells in per.items():
+                add(t, line, day, values_of(cells, line))
+    elif "ticker" in names or "symbol" in names:
+        # long table: ticker, date, close
+        ti = names.index("ticker") if "ticker" in names else names.index("symbol")
+        if "date" not in names:
+            raise InputError(f"{path}, line {header_no}: long table needs a 'date' column")
+        di = names.index("date")
+        fields = {j: _FIELD_ALIASES[n] for j, n in enumerate(names) if n in _FIELD_ALIASES}
+        if not any(f in ("close", "adj_close") for f in fields.values()):
+            raise InputError(f"{path}, line {header_no}: no close or adj_close column")
+        for line, row in numbered[1:]:
+            if len(row) < len(names):
+                raise InputError(f"{path}, line {line}: {len(row)} fields, expected {len(names)}")
+            t = _check_ticker(row[ti], f"{path}, line {line}")
+            day = parse_date(row[di], f"{path}, line {line}")
+            add(t, line, day, values_of({f: row[j] for j, f in fields.items()}, line))
+    else:
+        if names[0] not in {"date", "datetime"}:
+            raise InputError(
+                f"{path}, line {header_no}: expected a 'Date' column first, or 'ticker,date,close'"
+            )
+        fields = {j: _FIELD_ALIASES[n] for j, n in enumerate(names) if n in _FIELD_ALIASES}
+        if not any(f in ("close", "adj_close") for f in fields.values()):
+            raise InputError(f"{path}, line {header_no}: no Close or Adj Close column")
+        ticker = _check_ticker(path.stem, f"{path}")
+        for line, row in numbered[1:]:
+            if len(row) < len(names):
+                raise InputError(f"{path}, line {line}: {len(row)} fields, expected {len(names)}")
+            day = parse_date(row[0], f"{path}, line {line}")
+            add(ticker, line, day, values_of({f: row[j] for j, f in fields.items()}, line))
+
+    if not records:
+        raise InputError(f"{path}: no price rows")
+    frame = pd.DataFrame(
+        records, columns=["ticker", "date", "close", "open", "high", "low", "volume"]
+    )
+    return ParsedFile(path=path, rows=frame, gaps=gaps)
+
+
+def expand_paths(paths: list[Path | str]) -> list[Path]:
+    """Files named, and the ``*.csv`` files of folders named (sorted). A path that does
+    not exist, or a folder without CSV files, is an InputError."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(q for q in p.iterdir() if q.suffix.lower() == ".csv" and q.is_file())
+            if not found:
+                raise InputError(f"{p}: no .csv files in this folder")
+            out.extend(found)
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise InputError(f"{p}: no such file or folder")
+    return out

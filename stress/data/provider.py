@@ -1,0 +1,80 @@
+"""Getting prices for a computation: the store first, the network only when allowed.
+
+This is the one place that decides between the store and a source. Computations take
+the frames it returns; they never open the store or the network themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from stress.errors import DataError, NetworkError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from stress.data.store import PriceStore
+
+log = logging.getLogger("stress")
+
+#: A fetcher takes (tickers, start, end) and writes what it got into the store,
+#: returning {ticker: reason} for the tickers it could not get.
+Fetcher = Callable[["PriceStore", list[str], str, str], dict[str, str]]
+
+
+def no_data_error(tickers: Iterable[str]) -> DataError:
+    names = " ".join(sorted(tickers))
+    return DataError(
+        f"no prices for {names} in the store; run `stress prices fetch {names}` online, "
+        f"or `stress prices import PATH` to load CSV files"
+    )
+
+
+def load_closes(
+    store: "PriceStore",
+    tickers: Iterable[str],
+    start: str | None = None,
+    end: str | None = None,
+    *,
+    offline: bool = True,
+    fetcher: Fetcher | None = None,
+    warn: Callable[[str], None] = log.warning,
+) -> "pd.DataFrame":
+    """Adjusted closes for ``tickers`` (n_days x n_tickers), from the store.
+
+    Online (``offline=False`` with a ``fetcher``), tickers absent from the store are
+    fetched first; if the network fails, a warning is given and the store is used.
+    Any ticker still without a single price is a :class:`DataError` naming all of them.
+    """
+    tickers = list(dict.fromkeys(t.upper() for t in tickers))
+    have = set(store.tickers())
+    absent = [t for t in tickers if t not in have]
+    if absent and not offline and fetcher is not None:
+        try:
+            failed = fetcher(store, absent, start or "2015-01-01", end or _today())
+        except NetworkError as exc:
+            warn(f"network unavailable ({exc}); using the store")
+        else:
+            for t, why in failed.items():
+                warn(f"{t}: {why}")
+    closes = store.read_closes(tickers, start, end)
+    empty = [t for t in tickers if closes[t].isna().all()]
+    never = [t for t in empty if t not in set(store.tickers())]
+    if never:
+        raise no_data_error(never)
+    if empty:
+        spans = ", ".join(
+            f"{i.ticker} has {i.first} to {i.last}" for i in store.info_for(empty)
+        )
+        raise DataError(
+            f"no prices between {start or 'the start'} and {end or 'the end'} for "
+            f"{' '.join(empty)} ({spans})"
+        )
+    return closes
+
+
+def _today() -> str:
+    from datetime import date
+
+    return date.today().isoformat()

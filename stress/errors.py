@@ -1,0 +1,28 @@
+"""The library's errors. The CLI turns each into one line on stderr and an exit code."""
+
+from __future__ import annotations
+
+
+class StressError(Exception):
+    """A failure the user can act on. ``exit_code`` 1: the run failed."""
+
+    exit_code = 1
+
+
+class InputError(StressError):
+    """Bad input or usage (a file, a ticker, a date, an option). Exit code 2.
+
+    The message says what is wrong and where: file and line, ticker, date.
+    """
+
+    exit_code = 2
+
+
+class DataError(StressError):
+    """Data that should be there is not (no prices, a failed download). Exit code 1."""
+
+    exit_code = 1
+
+
+class NetworkError(DataError):
+    """The network could not be reached or refused the request."""

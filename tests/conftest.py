@@ -1,0 +1,83 @@
+"""Shared fixtures. No test reaches the network: sockets are blocked for every test."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Any real socket connection fails loudly."""
+
+    def guard(*args, **kwargs):
+        raise RuntimeError("a test tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", guard)
+    monkeypatch.setattr(socket.socket, "connect_ex", guard)
+    monkeypatch.setattr(socket, "create_connection", guard)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path, monkeypatch):
+    """Every test gets its own empty data directory."""
+    monkeypatch.setenv("STRESS_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("STRESS_OFFLINE", raising=False)
+
+
+def _sample_dir() -> Path | None:
+    env = os.environ.get("STRESS_SAMPLE_DATA")
+    if env and (Path(env) / "daily-close" / "SPY.csv").is_file():
+        return Path(env)
+    default = Path(__file__).resolve().parents[1].parent / "shared" / "market-data"
+    if not env and (default / "daily-close" / "SPY.csv").is_file():
+        return default
+    return None
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    """The real market data (STRESS_SAMPLE_DATA). In CI (STRESS_REQUIRE_SAMPLE_DATA=1)
+    its absence fails the test; elsewhere it skips with the reason."""
+    d = _sample_dir()
+    if d is None:
+        msg = "real market data not found: set STRESS_SAMPLE_DATA to ../shared/market-data"
+        if os.environ.get("STRESS_REQUIRE_SAMPLE_DATA"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return d
+
+
+@pytest.fixture(scope="session")
+def sample_store_path(sample_dir, tmp_path_factory) -> Path:
+    """A price store with all of daily-close/ imported once per test session (read-only use)."""
+    from stress.data.importer import import_csv
+    from stress.data.store import PriceStore
+
+    path = tmp_path_factory.mktemp("sample-store") / "prices.sqlite"
+    with PriceStore(path) as store:
+        import_csv(store, [sample_dir / "daily-close"])
+    return path
+
+
+@pytest.fixture
+def sample_store(sample_store_path):
+    from stress.data.store import PriceStore
+
+    with PriceStore(sample_store_path) as store:
+        yield store
+
+
+@pytest.fixture
+def sample_home(sample_store_path, monkeypatch, tmp_path):
+    """STRESS_HOME pointing at a copy of the imported sample store (for CLI tests)."""
+    import shutil
+
+    home = tmp_path / "sample-home"
+    home.mkdir()
+    shutil.copy(sample_store_path, home / "prices.sqlite")
+    monkeypatch.setenv("STRESS_HOME", str(home))
+    return home
