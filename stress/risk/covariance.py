@@ -1,0 +1,75 @@
+"""Covariance estimators on complete return rows: sample and Ledoit-Wolf shrinkage.
+
+``returns`` is always shape (T, N): T trading days (rows) by N assets (columns), simple
+returns as fractions. Rows with a NaN are the caller's business (drop them and report
+it); a NaN here is an error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stress.risk._checks import RiskInputError, as_finite
+
+
+def _returns(returns, min_rows: int = 2) -> np.ndarray:
+    x = as_finite(returns, "returns", (2,))
+    if x.shape[0] < min_rows:
+        raise RiskInputError(f"returns: need at least {min_rows} complete rows, got {x.shape[0]}")
+    if x.shape[1] < 1:
+        raise RiskInputError("returns: no assets (0 columns)")
+    return x
+
+
+def sample_cov(returns, ddof: int = 1) -> np.ndarray:
+    """Sample covariance, shape (N, N).
+
+    S = (1 / (T - ddof)) * sum_t (x_t - xbar)(x_t - xbar)'; ``ddof=1`` (default) is the
+    unbiased estimator, ``ddof=0`` the maximum-likelihood one used inside Ledoit-Wolf.
+
+    Parameters
+    ----------
+    returns : array (T, N), complete rows (no NaN), fractions.
+    """
+    x = _returns(returns, min_rows=ddof + 1)
+    xc = x - x.mean(axis=0)
+    return (xc.T @ xc) / (x.shape[0] - ddof)
+
+
+def ledoit_wolf(returns) -> tuple[np.ndarray, float]:
+    """Ledoit-Wolf (2004) shrinkage toward a scaled identity.
+
+    With X the (T, N) returns centred on their column means, S = X'X / T (ddof 0),
+    m = tr(S) / N and the Frobenius norm scaled by 1/N, ||A||^2 = tr(A A') / N:
+
+        d^2   = ||S - m I||^2
+        bbar^2 = (1 / T^2) sum_t ||x_t x_t' - S||^2
+        b^2   = min(bbar^2, d^2)
+        shrinkage delta = b^2 / d^2  (0 when d^2 = 0)
+        cov   = delta * m I + (1 - delta) * S
+
+    This is the formula of sklearn.covariance.LedoitWolf (assume_centered=False).
+
+    Returns
+    -------
+    cov : array (N, N), positive definite unless S is zero.
+    shrinkage : float in [0, 1].
+
+    Reference: O. Ledoit and M. Wolf (2004), "A well-conditioned estimator for
+    large-dimensional covariance matrices", J. Multivariate Analysis 88, 365-411.
+    """
+    x = _returns(returns)
+    t, n = x.shape
+    xc = x - x.mean(axis=0)
+    s = (xc.T @ xc) / t
+    m = np.trace(s) / n
+    # ||S - mI||^2 * N = ||S||_F^2 - 2 m tr(S) + N m^2
+    d2 = (np.sum(s * s) - 2.0 * m * np.trace(s) + n * m * m) / n
+    # sum_t ||x_t x_t' - S||_F^2 = sum_t ||x_t||^4 - T ||S||_F^2   (since sum_t x_t x_t' = T S)
+    sq = np.sum(xc * xc, axis=1)
+    bbar2 = (np.sum(sq * sq) - t * np.sum(s * s)) / (t * t) / n
+    b2 = min(max(bbar2, 0.0), d2)
+    shrinkage = 0.0 if d2 <= 0.0 else float(b2 / d2)
+    cov = (1.0 - shrinkage) * s
+    cov[np.diag_indices(n)] += shrinkage * m
+    return cov, shrinkage

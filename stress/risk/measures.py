@@ -1,0 +1,176 @@
+"""Value at Risk and Expected Shortfall: historical, parametric normal and Monte Carlo.
+
+Conventions: P&L in currency, negative = loss; the loss is L = -P&L; VaR and ES are
+reported as POSITIVE losses (a negative VaR means even the alpha-quantile is a gain).
+``values`` are position values, shape (P, N) for P portfolios over N assets or (N,).
+Empirical and parametric pieces are never mixed: the historical measures use only the
+empirical P&L, the normal ones only (mu, sigma), and Monte Carlo applies the empirical
+estimator to simulated P&L.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from scipy.stats import norm
+
+from stress.risk._checks import RiskInputError, as_cov, as_finite, check_alpha, check_horizon, psd_factor
+
+
+class VarEs(NamedTuple):
+    """VaR and ES as positive losses: floats for one portfolio, arrays (P,) for several."""
+
+    var: float | np.ndarray
+    es: float | np.ndarray
+
+
+def _values(values, n: int | None = None) -> np.ndarray:
+    v = as_finite(values, "values", (1, 2))
+    if n is not None and v.shape[-1] != n:
+        raise RiskInputError(f"values: last dimension must be the {n} assets, got shape {v.shape}")
+    return v
+
+
+def overlapping_sums(pnl, horizon: int) -> np.ndarray:
+    """Overlapping h-day P&L sums, shape (T - h + 1,) or (T - h + 1, P).
+
+    Row j is pnl[j] + ... + pnl[j + h - 1]: the h-day P&L of CONSTANT position values
+    (the daily P&L of fixed exposures adds up). Consecutive sums share h - 1 days, so the
+    effective sample is about T / h independent windows.
+    """
+    x = as_finite(pnl, "pnl", (1, 2))
+    if isinstance(horizon, bool) or int(horizon) != horizon or horizon < 1:
+        raise RiskInputError(f"horizon: historical P&L needs a whole number of days >= 1, got {horizon!r}")
+    h = int(horizon)
+    if h > x.shape[0]:
+        raise RiskInputError(f"horizon: {h} days is longer than the {x.shape[0]} days of P&L")
+    c = np.cumsum(x, axis=0)
+    zero = np.zeros((1,) + x.shape[1:])
+    c = np.concatenate([zero, c], axis=0)
+    return c[h:] - c[:-h]
+
+
+def var_es_historical(pnl, alpha: float = 0.99, horizon: int = 1) -> VarEs:
+    """Empirical VaR and ES with the fractional tail atom (Acerbi-Tasche 2002).
+
+    With losses L = -pnl sorted L_(1) <= ... <= L_(T) and k = ceil(T * alpha):
+
+        VaR = L_(k)   (the smallest l with F_T(l) >= alpha)
+        ES  = 1/(1 - alpha) * [ (1/T) sum_{i > k} L_(i) + VaR * (k/T - alpha) ]
+
+    which equals 1/(1-alpha) * (E[L 1{L > VaR}] + VaR (P(L <= VaR) - alpha)) on the
+    empirical distribution, ties included. ES >= VaR always.
+
+    Parameters
+    ----------
+    pnl : array (T,) or (T, P), daily P&L in currency (complete, no NaN).
+    alpha : confidence level in (0, 1), e.g. 0.99.
+    horizon : whole days h; h > 1 applies the estimator to overlapping h-day sums
+        (see :func:`overlapping_sums`). Never a square-root-of-time rescaling.
+
+    Returns
+    -------
+    VarEs of floats (1-d pnl) or arrays (P,) (2-d pnl).
+    """
+    a = check_alpha(alpha)
+    x = as_finite(pnl, "pnl", (1, 2))
+    if horizon != 1:
+        x = overlapping_sums(x, horizon)
+    t = x.shape[0]
+    if t < 1:
+        raise RiskInputError("pnl: no observations")
+    losses = np.sort(-x, axis=0)
+    k = min(max(math.ceil(round(t * a, 9)), 1), t)
+    var = losses[k - 1]
+    es = (losses[k:].sum(axis=0) / t + var * (k / t - a)) / (1.0 - a)
+    if x.ndim == 1:
+        return VarEs(float(var), float(es))
+    return VarEs(var, es)
+
+
+def var_es_normal(mu, sigma, alpha: float = 0.99) -> VarEs:
+    """Closed-form VaR and ES of normal P&L ~ N(mu, sigma^2), as positive losses.
+
+        VaR = -mu + sigma z_alpha,   ES = -mu + sigma phi(z_alpha) / (1 - alpha)
+
+    with z_alpha = Phi^-1(alpha). ``mu`` and ``sigma`` (>= 0) broadcast, e.g. shape (P,).
+    """
+    a = check_alpha(alpha)
+    m = as_finite(mu, "mu", (0, 1))
+    s = as_finite(sigma, "sigma", (0, 1))
+    if np.any(s < 0):
+        raise RiskInputError("sigma: must be >= 0")
+    z = norm.ppf(a)
+    var = -m + s * z
+    es = -m + s * norm.pdf(z) / (1.0 - a)
+    if var.ndim == 0:
+        return VarEs(float(var), float(es))
+    return VarEs(var, es)
+
+
+def portfolio_moments(values, mean, cov, horizon: float = 1) -> tuple:
+    """Mean and standard deviation of portfolio P&L over ``horizon`` days.
+
+        mu_p = h * v_p' mean,   sigma_p = sqrt(h * v_p' cov v_p)
+
+    (square-root-of-time: daily returns i.i.d.). ``values`` (P, N) or (N,); ``mean`` (N,)
+    and ``cov`` (N, N) of DAILY returns. Returns (mu, sigma), arrays (P,) or floats.
+    """
+    h = check_horizon(horizon)
+    c = as_cov(cov)
+    n = c.shape[0]
+    v = _values(values, n)
+    m = as_finite(mean, "mean", (1,))
+    if m.shape != (n,):
+        raise RiskInputError(f"mean: expected shape ({n},), got {m.shape}")
+    mu = h * (v @ m)
+    var = h * np.sum((v @ c) * v, axis=-1)
+    sigma = np.sqrt(np.clip(var, 0.0, None))
+    if v.ndim == 1:
+        return float(mu), float(sigma)
+    return mu, sigma
+
+
+def historical_pnl(returns, values) -> np.ndarray:
+    """Daily P&L of fixed position values over historical returns: returns @ values.T.
+
+    ``returns`` (T, N) complete rows; ``values`` (P, N) or (N,). Returns (T, P) or (T,).
+    """
+    r = as_finite(returns, "returns", (2,))
+    v = _values(values, r.shape[1])
+    return r @ v.T
+
+
+def var_es_montecarlo(values, mean, cov, n_sims: int = 10000, alpha: float = 0.99,
+                      seed: int = 0, horizon: float = 1) -> VarEs:
+    """Monte Carlo VaR and ES: draw h-day returns from N(h * mean, h * cov), value them.
+
+    Draws R (n_sims, N) = h*mean + sqrt(h) * Z L' with Z standard normal and L L' = cov
+    (Cholesky; eigenvalue factor with noise-level negative eigenvalues clipped to 0 when
+    cov is only semi-definite). The P&L of all portfolios is ONE product R @ values.T,
+    shape (n_sims, P), passed to :func:`var_es_historical`.
+
+    Parameters
+    ----------
+    values : (P, N) or (N,) position values in currency.
+    mean : (N,) daily mean returns; cov : (N, N) daily covariance.
+    n_sims : number of draws; seed : the generator seed (numpy default_rng).
+    horizon : days h (square-root-of-time, i.i.d. daily returns).
+    """
+    a = check_alpha(alpha)
+    h = check_horizon(horizon)
+    c = as_cov(cov)
+    n = c.shape[0]
+    v = _values(values, n)
+    m = as_finite(mean, "mean", (1,))
+    if m.shape != (n,):
+        raise RiskInputError(f"mean: expected shape ({n},), got {m.shape}")
+    if isinstance(n_sims, bool) or int(n_sims) != n_sims or n_sims < 2:
+        raise RiskInputError(f"n_sims: need a whole number >= 2, got {n_sims!r}")
+    factor = psd_factor(c)
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((int(n_sims), n))
+    draws = h * m + math.sqrt(h) * (z @ factor.T)
+    return var_es_historical(draws @ v.T, a)
