@@ -96,6 +96,10 @@ def fetch(
 ) -> None:
     """Fetch daily prices from Yahoo Finance into the store (only missing dates).
 
+    Prices are adjusted for splits and dividends. Days after the last completed session
+    are not fetched. With --offline (or STRESS_OFFLINE=1), or when Yahoo cannot be
+    reached, shows what the store already holds. Column `new`: rows written now.
+
     \b
     Example:
       stress prices fetch VST CEG TLN NRG --start 2020-01-01
@@ -120,4 +124,8 @@ def fetch(
     )
     for line in result.warnings:
         warn(line)
-    print_table(result.rows, ["ticker", "rows", "first", "last", "source", "fetched_at"])
+    print_table(result.rows, ["ticker", "new", "rows", "first", "last", "source", "fetched_at"])
+    if result.error:
+        from stress.errors import DataError
+
+        raise DataError(result.error)

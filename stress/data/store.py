@@ -136,6 +136,7 @@ class PriceStore:
         source: str | dict[str, str],
         covered: dict[str, tuple[str, str]] | None = None,
         fetched_at: datetime | None = None,
+        replace: dict[str, tuple[str, str]] | None = None,
     ) -> int:
         """Insert or replace price rows in one transaction; return the number of rows.
 
@@ -144,6 +145,8 @@ class PriceStore:
         ``covered``: per ticker, the (start, end) date range the source was asked for
         (defaults to the first and last date written), recorded so a later refresh does
         not ask again. ``source``: one name for all tickers, or one per ticker.
+        ``replace``: per ticker, a date range whose stored rows are deleted first, in the
+        same transaction (a source that re-adjusted its history is re-fetched whole).
         """
         import pandas as pd
 
@@ -166,6 +169,11 @@ class PriceStore:
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
+            for t, (s, e) in (replace or {}).items():
+                conn.execute(
+                    "DELETE FROM prices WHERE ticker = ? AND date >= ? AND date <= ?",
+                    (t, _iso(s), _iso(e)),
+                )
             conn.executemany(
                 "INSERT OR REPLACE INTO prices (ticker, date, close, open, high, low, volume)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
