@@ -171,14 +171,14 @@ def load_events(path: Path | str | None = None) -> Catalogue:
 
 
 def _parse_entry(entry: Any, index: int, path: Path) -> Event:
-    where = _where(path, index)
+    # the line number costs a second parse of the file: only look it up for an error
     if not isinstance(entry, dict):
-        raise InputError(f"{where}: event #{index + 1} must be a mapping of fields")
+        raise InputError(f"{_where(path, index)}: event #{index + 1} must be a mapping of fields")
     raw_id = entry.get("id")
     label = f"event {raw_id!r}" if raw_id is not None else f"event #{index + 1}"
 
     def fail(problem: str) -> InputError:
-        return InputError(f"{where}: {label}: {problem}")
+        return InputError(f"{_where(path, index)}: {label}: {problem}")
 
     unknown = sorted(str(k) for k in entry if k not in REQUIRED + OPTIONAL)
     if unknown:
