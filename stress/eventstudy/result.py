@@ -1,0 +1,254 @@
+"""The frozen result of an event study, with ``to_dict()`` (JSON) and ``to_frame(kind)``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from stress.eventstudy.placebo import PlaceboResult
+from stress.eventstudy.rebound import Rebound
+from stress.eventstudy.significance import TESTS
+from stress.eventstudy.spec import EventStudySpec, Window
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+FRAMES = ("ar", "car", "tests", "placebo", "size", "rebound")
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """The event and its day 0 (ISO dates); ``note`` says where day 0 is and why."""
+
+    id: str
+    date: str
+    day0: str
+    shifted: bool
+    note: str
+    title: str = ""
+    direction: str = ""
+    market_return_day0: float = float("nan")
+
+
+@dataclass(frozen=True)
+class AssetWindow:
+    """One asset over one window: CAR, BHAR, Var(CAR), t = CAR / sqrt(Var(CAR)) and its
+    two-sided p (Student t, L1 - k df); ``missing`` days without a return (CAR NaN)."""
+
+    window: Window
+    car: float
+    bhar: float
+    var_car: float
+    t: float
+    p: float
+    missing: int
+
+
+@dataclass(frozen=True)
+class AssetResult:
+    """One asset's fit and windows. ``betas`` {regressor: coefficient}; ``beta`` the
+    coefficient on the market when the model has one (1 imposed for market-adjusted)."""
+
+    ticker: str
+    groups: tuple[str, ...]
+    n_estimation: int
+    alpha: float
+    beta: float | None
+    betas: dict
+    sigma: float
+    return_day0: float
+    ar_day0: float
+    windows: tuple[AssetWindow, ...]
+
+
+@dataclass(frozen=True)
+class WindowAggregate:
+    """Across the assets of ``scope`` ("all" or a group) over one window: N, CAAR,
+    ``tests`` {name: (stat, p)}, ``mean_corr`` (r of the KP adjustment) and the
+    placebo p-value of the CAAR."""
+
+    scope: str
+    window: Window
+    n: int
+    caar: float
+    tests: dict
+    mean_corr: float
+    placebo_p: float | None
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    name: str
+    tickers: tuple[str, ...]
+    included: tuple[str, ...]
+    aggregate: tuple[WindowAggregate, ...]
+
+
+@dataclass(frozen=True)
+class EventStudyResult:
+    """Everything an event study produced. ``ar`` (n_days, n_assets) daily abnormal
+    returns and ``returns`` the raw returns on relative days ``days`` (dates ``dates``,
+    None past the data); ``placebo`` None when skipped."""
+
+    event: EventInfo
+    spec: EventStudySpec
+    assets: tuple[AssetResult, ...]
+    excluded: tuple[tuple[str, str], ...]
+    aggregate: tuple[WindowAggregate, ...]
+    groups: tuple[GroupResult, ...]
+    days: tuple[int, ...]
+    dates: tuple[str | None, ...]
+    ar: np.ndarray
+    returns: np.ndarray
+    placebo: PlaceboResult | None
+    placebo_dates: tuple[str, ...]
+    rebound_assets: Rebound
+    rebound_groups: Rebound
+    warnings: tuple[str, ...]
+
+    @property
+    def tickers(self) -> tuple[str, ...]:
+        return tuple(a.ticker for a in self.assets)
+
+    def asset(self, ticker: str) -> AssetResult:
+        for a in self.assets:
+            if a.ticker == ticker.upper():
+                return a
+        raise KeyError(ticker)
+
+    def window(self, window: Window, scope: str = "all") -> WindowAggregate:
+        rows = self.aggregate if scope == "all" else next(g.aggregate for g in self.groups if g.name == scope)
+        for a in rows:
+            if a.window == tuple(window):
+                return a
+        raise KeyError(window)
+
+    # -- output -----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: event, settings, assets, excluded, aggregate, groups, placebo,
+        rebound, warnings (NaN stays float NaN; the CLI writes it as null)."""
+        return {
+            "event": vars(self.event).copy(),
+            "settings": self.spec.to_dict(),
+            "assets": [_asset_dict(a) for a in self.assets],
+            "excluded": [{"ticker": t, "reason": r} for t, r in self.excluded],
+            "aggregate": [_agg_dict(a) for a in self.aggregate],
+            "groups": [
+                {"name": g.name, "tickers": list(g.tickers), "included": list(g.included),
+                 "aggregate": [_agg_dict(a) for a in g.aggregate]}
+                for g in self.groups
+            ],
+            "placebo": self._placebo_dict(),
+            "rebound": self._rebound_dict(),
+            "warnings": list(self.warnings),
+        }
+
+    def _placebo_dict(self) -> dict | None:
+        p = self.placebo
+        if p is None:
+            return None
+        return {
+            "requested": p.requested, "used": p.used, "candidates": p.candidates, "seed": p.seed,
+            "seconds": round(p.seconds, 3), "level": p.level, "flag_rate": p.flag_rate,
+            "first_date": self.placebo_dates[0] if self.placebo_dates else None,
+            "last_date": self.placebo_dates[-1] if self.placebo_dates else None,
+            "windows": [
+                {"window": list(w.window), "caar": w.caar, "p_empirical": w.p_empirical,
+                 "n_dates": w.n_dates, "placebo_mean": w.placebo_mean, "placebo_sd": w.placebo_sd,
+                 "placebo_q025": w.placebo_q025, "placebo_q975": w.placebo_q975,
+                 "rejection_rate": dict(w.rejection), "flagged": list(w.flagged),
+                 "groups_p_empirical": dict(w.group_p)}
+                for w in p.windows
+            ],
+        }
+
+    def _rebound_dict(self) -> dict:
+        def rows(rb: Rebound) -> list[dict]:
+            return [
+                {"name": name, "ar0": float(rb.path[0, k]),
+                 "recovered": {str(h): float(rb.recovered[j, k]) for j, h in enumerate(rb.horizons)},
+                 "car_path": [float(v) for v in rb.path[:, k]]}
+                for k, name in enumerate(rb.names)
+            ]
+
+        return {"horizons": list(self.rebound_assets.horizons), "assets": rows(self.rebound_assets),
+                "groups": rows(self.rebound_groups)}
+
+    def to_frame(self, kind: str = "car") -> "pd.DataFrame":
+        """Tidy frames: ``ar`` (ticker, day, date, return, ar), ``car`` (per asset and
+        window), ``tests`` (per scope, window and test), ``placebo`` (per placebo date and
+        window), ``size`` (placebo rejection rate per window and test), ``rebound``
+        (per asset/group and day: CAR(0, h), recovered share)."""
+        import pandas as pd
+
+        if kind == "ar":
+            rows = [
+                {"ticker": t, "day": d, "date": dt, "return": float(self.returns[i, j]), "ar": float(self.ar[i, j])}
+                for j, t in enumerate(self.tickers) for i, (d, dt) in enumerate(zip(self.days, self.dates))
+            ]
+        elif kind == "car":
+            rows = [
+                {"ticker": a.ticker, "window_start": w.window[0], "window_end": w.window[1],
+                 "car": w.car, "bhar": w.bhar, "var_car": w.var_car, "t": w.t, "p": w.p,
+                 "missing_days": w.missing, "n_estimation": a.n_estimation, "alpha": a.alpha,
+                 **{f"beta_{k}": v for k, v in a.betas.items()}, "sigma": a.sigma}
+                for a in self.assets for w in a.windows
+            ]
+        elif kind == "tests":
+            rows = [
+                {"scope": g.scope, "window_start": g.window[0], "window_end": g.window[1], "n": g.n,
+                 "caar": g.caar, "test": name, "stat": g.tests[name][0], "p": g.tests[name][1],
+                 "mean_corr": g.mean_corr, "placebo_p": g.placebo_p}
+                for g in self.aggregate + tuple(a for gr in self.groups for a in gr.aggregate)
+                for name in TESTS
+            ]
+        elif kind == "placebo":
+            p = self.placebo
+            rows = [] if p is None else [
+                {"date": self.placebo_dates[i], "window_start": w[0], "window_end": w[1],
+                 "n": int(p.n[i, j]), "caar": float(p.caar[i, j]),
+                 **{f"p_{t}": float(p.pvalues[t][i, j]) for t in TESTS}}
+                for i in range(p.used) for j, w in enumerate(self.spec.windows)
+            ]
+        elif kind == "size":
+            p = self.placebo
+            rows = [] if p is None else [
+                {"window_start": w.window[0], "window_end": w.window[1], "test": t,
+                 "rejection_rate": w.rejection[t], "level": p.level, "flagged": t in w.flagged,
+                 "n_dates": w.n_dates}
+                for w in p.windows for t in TESTS
+            ]
+        elif kind == "rebound":
+            rows = [
+                {"name": name, "kind": kind_, "day": h, "car": float(rb.path[h, k]),
+                 "recovered": float(1.0 - rb.path[h, k] / rb.path[0, k]) if rb.path[0, k] else float("nan")}
+                for kind_, rb in (("asset", self.rebound_assets), ("group", self.rebound_groups))
+                for k, name in enumerate(rb.names) for h in range(rb.path.shape[0])
+            ]
+        else:
+            raise ValueError(f"unknown frame {kind!r}; expected one of {', '.join(FRAMES)}")
+        return pd.DataFrame(rows)
+
+
+def _asset_dict(a: AssetResult) -> dict:
+    return {
+        "ticker": a.ticker, "groups": list(a.groups), "n_estimation": a.n_estimation, "alpha": a.alpha,
+        "beta": a.beta, "betas": dict(a.betas), "sigma": a.sigma, "return_day0": a.return_day0,
+        "ar_day0": a.ar_day0,
+        "windows": [
+            {"window": list(w.window), "car": w.car, "bhar": w.bhar, "var_car": w.var_car,
+             "t": w.t, "p": w.p, "missing_days": w.missing}
+            for w in a.windows
+        ],
+    }
+
+
+def _agg_dict(a: WindowAggregate) -> dict:
+    return {
+        "window": list(a.window), "n": a.n, "caar": a.caar, "mean_corr": a.mean_corr,
+        "placebo_p": a.placebo_p,
+        "tests": {name: {"stat": s, "p": p} for name, (s, p) in a.tests.items()},
+    }

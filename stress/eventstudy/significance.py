@@ -1,0 +1,204 @@
+"""Cross-sectional tests of the CAAR, batched over event dates.
+
+Shapes: ``B`` event dates (1 for a study, M for placebo dates), ``N`` assets, ``L1``
+estimation days, ``L2`` window days. ``include`` (B, N) marks the assets that enter
+an aggregate (fitted, complete window, in the group). Each test returns its statistic
+and two-sided p-value, shape (B,), NaN where it is undefined (e.g. fewer than two
+assets for BMP). Formulas and references: docs/methods.md, "Event studies".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+#: The tests, in the order they are reported.
+TESTS = ("patell", "bmp", "kp", "crude", "rank", "gsign")
+#: Tests that assume cross-sectional independence ("naive") vs those that allow for it.
+NAIVE = ("patell", "bmp")
+ROBUST = ("kp", "crude")
+
+
+def residual_correlation(resid: np.ndarray) -> np.ndarray:
+    """Pairwise correlations of estimation-window residuals, (B, L1, N) -> (B, N, N),
+    each pair over the days both have a residual (NaN with fewer than 3 common days)."""
+    m = np.isfinite(resid).astype(float)
+    z = np.where(m > 0, resid, 0.0)
+    zt = np.swapaxes(z, 1, 2)
+    mt = np.swapaxes(m, 1, 2)
+    n = mt @ m  # common days
+    sx = zt @ m  # sum of x_i over days where j is present
+    sxx = (zt**2) @ m
+    sxy = zt @ z
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = n * sxy - sx * np.swapaxes(sx, 1, 2)
+        var_i = n * sxx - sx**2
+        corr = cov / np.sqrt(var_i * np.swapaxes(var_i, 1, 2))
+    return np.where(n >= 3, corr, np.nan)
+
+
+def mean_correlation(corr: np.ndarray, include: np.ndarray) -> np.ndarray:
+    """Mean off-diagonal correlation among the included assets: (B, N, N), (B, N) -> (B,).
+    Pairs without a correlation (too few common days) are left out; NaN below 2 assets."""
+    pair = include[:, :, None] & include[:, None, :] & ~np.eye(include.shape[1], dtype=bool)[None]
+    pair = pair & np.isfinite(corr)
+    cnt = pair.sum(axis=(1, 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cnt > 0, np.where(pair, corr, 0.0).sum(axis=(1, 2)) / cnt, np.nan)
+
+
+def mean_residual_correlation(resid: np.ndarray, include: np.ndarray) -> np.ndarray:
+    """The KP r: mean off-diagonal correlation of the included assets' estimation-window
+    residuals, (B, L1, N), (B, N) -> (B,).
+
+    When the included assets have their residuals on the same days (the usual case) the
+    sum of all pairwise correlations is ||sum_i z_i||^2 / (L - 1) with z_i the
+    standardised residuals, O(L N) instead of O(L N^2); otherwise each pair is taken over
+    the days both have (:func:`residual_correlation`).
+    """
+    inc = np.asarray(include, dtype=bool)
+    fin = np.isfinite(resid)
+    on = fin & inc[:, None, :]
+    any_t = on.any(axis=2)
+    all_t = (fin | ~inc[:, None, :]).all(axis=2)
+    same = (any_t == all_t).all(axis=1)  # (B,)
+    n = inc.sum(axis=1).astype(float)
+    out = np.full(resid.shape[0], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if same.any():
+            x = np.where(on[same], resid[same], 0.0)
+            days = any_t[same].sum(axis=1).astype(float)  # (b,)
+            mean = x.sum(axis=1) / days[:, None]
+            dev = np.where(on[same], x - mean[:, None, :], 0.0)
+            sd = np.sqrt((dev**2).sum(axis=1) / (days[:, None] - 1.0))
+            z = np.where(on[same], dev / np.where(sd > 0, sd, np.nan)[:, None, :], 0.0)
+            total = (z.sum(axis=2) ** 2).sum(axis=1) / (days - 1.0)
+            k = n[same]
+            out[same] = np.where((k >= 2) & (days >= 3), (total - k) / (k * (k - 1.0)), np.nan)
+        if (~same).any():
+            corr = residual_correlation(resid[~same])
+            out[~same] = mean_correlation(corr, inc[~same])
+    return out
+
+
+def _p_normal(z: np.ndarray) -> np.ndarray:
+    return 2.0 * stats.norm.sf(np.abs(z))
+
+
+def _p_t(t: np.ndarray, df: np.ndarray) -> np.ndarray:
+    df = np.where(df > 0, df, np.nan)
+    return 2.0 * stats.t.sf(np.abs(t), df)
+
+
+def ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks along axis 1 (1 = smallest), ties averaged, NaN kept as NaN: (B, L, N)."""
+    b, l, n = values.shape
+    v = np.ascontiguousarray(np.swapaxes(values, 1, 2)).reshape(b * n, l)  # sort contiguous rows
+    order = np.argsort(v, axis=1)  # NaN sort last
+    flat = (order + (np.arange(b * n) * l)[:, None]).ravel()
+    srt = v.ravel()[flat].reshape(b * n, l)
+    if np.any(srt[:, 1:] == srt[:, :-1]):  # ties: average them (rare with real returns)
+        return np.where(np.isfinite(values), stats.rankdata(values, axis=1, nan_policy="omit"), np.nan)
+    rank = np.empty(b * n * l)
+    rank[flat] = np.tile(np.arange(1, l + 1, dtype=float), b * n)
+    rank = np.swapaxes(rank.reshape(b, n, l), 1, 2)
+    return np.where(np.isfinite(values), rank, np.nan)
+
+
+def centred_ranks(values: np.ndarray) -> np.ndarray:
+    """Standardised ranks minus one half, U_it - 1/2 with U_it = K_it / (M_i + 1), K_it
+    the rank of day t among asset i's M_i non-missing values: (B, L, N) -> (B, L, N)."""
+    m = np.isfinite(values).sum(axis=1)
+    return ranks(values) / (m[:, None, :] + 1.0) - 0.5
+
+
+def usable(include: np.ndarray, car: np.ndarray, var_car: np.ndarray) -> np.ndarray:
+    """The assets that enter an aggregate: included, with a CAR and a positive Var(CAR)."""
+    with np.errstate(invalid="ignore"):
+        return include & np.isfinite(car) & np.isfinite(var_car) & (var_car > 0)
+
+
+def aggregate_tests(
+    car: np.ndarray,
+    var_car: np.ndarray,
+    dof: np.ndarray,
+    n_est: np.ndarray,
+    resid: np.ndarray,
+    u: np.ndarray,
+    window_rows: slice,
+    include: np.ndarray,
+    r: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    """N, CAAR and every test for one window.
+
+    ``car``, ``var_car``, ``dof`` (= L1_i - k), ``n_est`` (B, N); ``resid`` (B, L1, N);
+    ``u`` (B, L, N) :func:`centred_ranks` over estimation plus event-period days, and
+    ``window_rows`` the window's rows in it; ``corr`` (B, N, N) from
+    :func:`residual_correlation`; ``include`` (B, N). Returns ``(n, caar, {test: (stat, p)})``.
+    """
+    inc = usable(include, car, var_car)
+    w = inc.astype(float)
+    n = w.sum(axis=1)
+    l2 = window_rows.stop - window_rows.start
+    with np.errstate(invalid="ignore", divide="ignore"):
+        caar = np.where(inc, car, 0.0).sum(axis=1) / n
+        scar = np.where(inc, car / np.sqrt(np.where(inc, var_car, 1.0)), 0.0)
+        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+        # Patell (1976), cumulated: Z = sum SCAR / sqrt(sum (L1-k)/(L1-k-2))
+        d = np.where(inc, dof, 3.0).astype(float)
+        z = scar.sum(axis=1) / np.sqrt(np.where(inc, d / (d - 2.0), 0.0).sum(axis=1))
+        z = np.where(n > 0, z, np.nan)
+        out["patell"] = (z, _p_normal(z))
+
+        # BMP (1991): t = sqrt(N) mean(SCAR) / sd(SCAR), t(N-1)
+        mean = scar.sum(axis=1) / n
+        sd = np.sqrt(np.where(inc, (scar - mean[:, None]) ** 2, 0.0).sum(axis=1) / (n - 1))
+        bmp = np.where(n >= 2, np.sqrt(n) * mean / sd, np.nan)
+        out["bmp"] = (bmp, _p_t(bmp, n - 1))
+
+        # Kolari-Pynnonen (2010): BMP * sqrt((1-r)/(1+(N-1)r)), r mean off-diagonal corr
+        if r is None:
+            r = mean_residual_correlation(resid, inc)
+        factor = (1.0 - r) / (1.0 + (n - 1.0) * r)
+        kp = np.where(factor > 0, bmp * np.sqrt(np.where(factor > 0, factor, 0.0)), np.nan)
+        out["kp"] = (kp, _p_t(kp, n - 1))
+
+        # Brown-Warner (1985) crude dependence: CAAR / (sqrt(L2) sd(AAR_est)), t(L1-1)
+        res_in = np.where(inc[:, None, :] & np.isfinite(resid), resid, 0.0)
+        cnt = (inc[:, None, :] & np.isfinite(resid)).sum(axis=2)
+        aar = np.where(cnt > 0, res_in.sum(axis=2) / np.maximum(cnt, 1), np.nan)  # (B, L1)
+        m_days = np.isfinite(aar).sum(axis=1)
+        aar_mean = np.nansum(aar, axis=1) / m_days
+        sd_aar = np.sqrt(np.nansum((aar - aar_mean[:, None]) ** 2, axis=1) / (m_days - 1))
+        crude = caar / (np.sqrt(l2) * sd_aar)
+        out["crude"] = (crude, _p_t(crude, m_days - 1))
+
+        # Corrado (1989) rank, Cowan (1992) / Campbell-Wasley (1993) for multi-day windows
+        out["rank"] = _rank_test(u, window_rows, inc)
+
+        # Cowan (1992) generalised sign: Z = (w - N p) / sqrt(N p (1 - p))
+        pos_share = (np.where(np.isfinite(resid), resid > 0, False).sum(axis=1)) / n_est
+        p_hat = np.where(inc, pos_share, 0.0).sum(axis=1) / n
+        wins = (inc & (car > 0)).sum(axis=1)
+        gs = (wins - n * p_hat) / np.sqrt(n * p_hat * (1.0 - p_hat))
+        gs = np.where((n > 0) & (p_hat > 0) & (p_hat < 1), gs, np.nan)
+        out["gsign"] = (gs, _p_normal(gs))
+    return n, np.where(n > 0, caar, np.nan), out, r
+
+
+def _rank_test(u: np.ndarray, rows: slice, inc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rank test from centred standardised ranks ``u`` (B, L, N) over estimation plus
+    event-period days: Z_t = sum_i (U_it - 1/2) / sqrt(N_t) over included assets,
+    S = sqrt(mean over the L days of Z_t^2), T = sum_{t in window} Z_t / (sqrt(L2) S), N(0,1)."""
+    l2 = rows.stop - rows.start
+    ok = np.isfinite(u) & inc[:, None, :]
+    n_t = ok.sum(axis=2)  # (B, L)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        zt = np.where(n_t > 0, np.where(ok, u, 0.0).sum(axis=2) / np.sqrt(np.maximum(n_t, 1)), np.nan)
+        days = np.isfinite(zt).sum(axis=1)
+        s = np.sqrt(np.nansum(zt**2, axis=1) / days)
+        zw = zt[:, rows]
+        full = np.isfinite(zw).all(axis=1)
+        t = np.where(full, np.nansum(zw, axis=1) / (np.sqrt(l2) * s), np.nan)
+    return t, _p_normal(t)
