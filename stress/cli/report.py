@@ -1,0 +1,89 @@
+"""``stress report``: the event-study and stress-test PDF an investment committee reads."""
+
+from __future__ import annotations
+
+import click
+
+from stress.cli._common import parse_window, settings, warn
+
+
+@click.command("report")
+@click.argument("event")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--group", "groups", multiple=True, metavar="NAME",
+              help="A group of configs/universe.yaml (repeatable; default: every group "
+                   "without the market index).")
+@click.option("--portfolio", "portfolios", multiple=True, type=click.Path(dir_okay=False),
+              metavar="FILE", help="A portfolio file (repeatable): adds the stress-test pages.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="The PDF to write (default reports/EVENT.pdf).")
+@click.option("--out-dir", type=click.Path(file_okay=False), default=None,
+              help="Also write the table behind every chart as CSV into this folder.")
+@click.option("--fixed-date", default=None, metavar="YYYY-MM-DD",
+              help="Creation date stamped in the PDF, for byte-identical reruns "
+                   "(default: $SOURCE_DATE_EPOCH if set, else now).")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option("--placebo", default=1000, show_default=True, type=click.IntRange(min=0),
+              help="Placebo sessions for the empirical p-values (0 skips the placebo page's histogram).")
+@click.option("--model", type=click.Choice(["market", "market-adjusted", "constant-mean"]),
+              default="market", show_default=True, help="Model of normal returns.")
+@click.option("--market", default=None, help="Market index (default: the universe's, SPY).")
+@click.option("--estimation", default="-250,-11", show_default=True, metavar="A,B",
+              help="Estimation window, trading days relative to day 0.")
+@click.option("--window", "windows", multiple=True, metavar="A,B",
+              help="Event window (repeatable; default 0,0 -1,1 0,5 0,20).")
+@click.option("--scenario", "scenarios", multiple=True, metavar="ID",
+              help="Scenario for the stress pages (repeatable; default: the event's replay and "
+                   "the named scenarios of configs/scenarios.yaml).")
+@click.option("--reverse", default=0.10, show_default=True, type=float, metavar="LOSS",
+              help="Loss (fraction of NAV) for the reverse stress.")
+@click.option("--sims", default=20_000, show_default=True, type=click.IntRange(min=100),
+              help="Monte Carlo draws for VaR/ES.")
+@click.option("--as-of", default=None, metavar="YYYY-MM-DD", help="Valuation date of the portfolios.")
+@click.option("--no-sensitivity", is_flag=True, help="Leave out the sensitivity page.")
+@click.pass_context
+def report(ctx, event, files, groups, portfolios, out, out_dir, fixed_date, paper, placebo, model,
+           market, estimation, windows, scenarios, reverse, sims, as_of, no_sensitivity) -> None:
+    """Write the PDF report on EVENT (a catalogue id or a date YYYY-MM-DD).
+
+    Event-study pages: findings in plain words, CAR paths by group, day-0 abnormal returns,
+    naive and clustering-robust tests, placebo distribution, rebound, sensitivity. With
+    portfolios: holdings, the P&L heatmap, contribution waterfalls, VaR/ES before and
+    under stress, reverse stress. FILES after EVENT are more portfolio files, so a shell
+    glob after --portfolio works.
+
+    \b
+    Examples:
+      stress --offline report deepseek-r1 --portfolio configs/portfolios/*.csv
+      stress --offline report deepseek-r1 --group ai_power --group utilities \\
+          --out reports/deepseek.pdf --out-dir reports/deepseek --fixed-date 2025-02-01
+    """
+    import os
+    from datetime import datetime, timezone
+
+    from stress.eventstudy import EventStudySpec
+    from stress.report.build import ReportOptions, build_report, write_report, write_tables
+    from stress.report.pdf import parse_fixed_date
+
+    fixed = parse_fixed_date(fixed_date)
+    if fixed is None and os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
+        fixed = datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), tz=timezone.utc)
+    if not 0 < reverse < 1:
+        raise click.BadParameter(f"{reverse}: a loss as a fraction of NAV, e.g. 0.10", param_hint="--reverse")
+    options = ReportOptions(
+        groups=tuple(groups), portfolios=tuple(portfolios) + tuple(files), model=model,
+        market=market, estimation=parse_window(estimation, "--estimation"),
+        windows=tuple(parse_window(w) for w in windows) or EventStudySpec.windows,
+        placebo=placebo, sensitivity=not no_sensitivity, scenarios=tuple(scenarios),
+        reverse=reverse, n_sims=sims, as_of=as_of, paper=paper, fixed_date=fixed,
+    )
+    cfg = settings(ctx)
+    built = build_report(cfg.store(), event, options, offline=cfg.offline, fetcher=cfg.fetcher())
+    for line in built.warnings:
+        warn(line)
+    target = out or os.path.join("reports", f"{built.event.event_id if built.event else event}.pdf")
+    path = write_report(built, target, paper=paper, fixed_date=fixed)
+    click.echo(f"wrote {path} ({len(built.pages)} pages)", err=True)
+    if out_dir:
+        written = write_tables(built, out_dir)
+        click.echo(f"wrote {len(written)} CSV tables to {out_dir}", err=True)
