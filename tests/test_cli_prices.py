@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from stress.cli import cli
@@ -41,3 +42,42 @@ def test_list_on_empty_store_says_so():
     res = run("prices", "list")
     assert res.exit_code == 0
     assert "empty" in res.stderr
+
+
+def test_show_rejects_malformed_dates_with_exit_2(sample_dir):
+    """A date the store's ISO string comparison would misread (2025-1-24) or garbage is
+    bad input, not an empty result; so is a start after the end."""
+    run("prices", "import", str(sample_dir / "daily-close" / "VST.csv"))
+    for args, text in [
+        (["--start", "2025-1-24"], "--start '2025-1-24': not a date"),
+        (["--end", "notadate"], "--end 'notadate': not a date"),
+        (["--start", "2025-02-01", "--end", "2025-01-01"], "--start 2025-02-01 is after --end 2025-01-01"),
+    ]:
+        res = run("--offline", "prices", "show", "VST", *args)
+        assert res.exit_code == 2, (args, res.output)
+        assert text in res.stderr and res.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize(
+    "args, text",
+    [
+        (["--bogus"], "No such option '--bogus'"),
+        (["nosuchcommand"], "No such command 'nosuchcommand'"),
+        (["event-study"], "Missing argument 'EVENT'"),
+        (["event-study", "deepseek-r1", "VST", "--model", "foo"], "Invalid value for '--model'"),
+        (["run", "no-such-book.csv"], "does not exist"),
+        (["run", "x.csv", "--reverse", "abc"], "'abc' is not a valid float"),
+        (["prices", "fetch"], "name at least one TICKER"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(args, text):
+    res = run("--offline", *args)
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and text in lines[0], res.stderr
+    assert "--help" in lines[0]
+
+
+def test_bare_command_still_prints_help():
+    res = run()
+    assert "Usage:" in res.output and "Commands:" in res.output

@@ -80,6 +80,24 @@ def test_custom_var_reverse(sample_home):
     assert "VaR / ES" in text.output and "Reverse stress" in text.output and "shock(k=-1)" in text.output
 
 
+def test_reverse_beyond_a_total_loss_is_flagged(sample_home):
+    """A long-only book cannot lose 200% of NAV: the linear answers need returns below
+    -100%, and the run says so (per book and answer) instead of printing them silently."""
+    r = invoke(BOOKS / "ai_power.csv", "--reverse", "2", "--json")
+    assert r.exit_code == 0, r.output
+    rev = json.loads(r.stdout)["portfolios"][0]["reverse"]
+    below = [t["ticker"] for t in rev["plausible"]["top"] if t["return"] < -1]
+    assert below  # the premise: the plausible shock needs a holding below -100%
+    lines = [ln for ln in r.stderr.splitlines() if "below -100%" in ln]
+    assert len(lines) == 2  # the AI-shock k and the most plausible shock
+    assert all(ln.startswith("warning: ai_power: reverse 200% of NAV") for ln in lines)
+    assert all(t in lines[1] for t in below)
+    ok = invoke(BOOKS / "ai_power.csv", "--reverse", "0.1", "--json")
+    rev = json.loads(ok.stdout)["portfolios"][0]["reverse"]
+    assert min(t["return"] for t in rev["plausible"]["top"]) > -1
+    assert "below -100%" not in ok.stderr
+
+
 def test_window_widens_the_replay(sample_home):
     r = invoke(BOOKS / "ai_power.csv", "--scenario", "deepseek-r1", "--window", "0,4", "--json")
     assert r.exit_code == 0, r.output

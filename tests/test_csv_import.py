@@ -68,6 +68,23 @@ def test_shapes_yfinance_multiheader_long_and_adj_close(tmp_path):
     assert row["ticker"] == "NRG" and row["close"] == 1.4  # the adjusted close is the close
 
 
+def test_adj_close_file_adjusts_open_high_low_by_the_same_ratio(tmp_path):
+    """A half-adjusted bar (adjusted close, raw O/H/L) would put the close outside its own
+    high-low range after a big dividend or split: scale O/H/L by adj/close, as yfinance's
+    auto_adjust does. Volume is not a price and stays as written."""
+    f = write(tmp_path / "XYZ.csv", "Date,Open,High,Low,Close,Adj Close,Volume\n"
+              "2025-01-02,20,22,18,21,10.5,300\n2025-01-03,21,21.5,20,21,21,400\n")
+    rows = read_price_csv(f).rows
+    first = rows.iloc[0]
+    ratio = 10.5 / 21
+    assert first["close"] == 10.5
+    assert [first["open"], first["high"], first["low"]] == pytest.approx([20 * ratio, 22 * ratio, 18 * ratio])
+    assert first["low"] <= first["close"] <= first["high"] and first["volume"] == 300
+    assert rows.iloc[1][["open", "high", "low"]].tolist() == [21, 21.5, 20]  # ratio 1: unchanged
+    plain = write(tmp_path / "ABC.csv", "Date,Open,High,Low,Close\n2025-01-02,20,22,18,21\n")
+    assert read_price_csv(plain).rows.iloc[0][["open", "high", "low", "close"]].tolist() == [20, 22, 18, 21]
+
+
 def test_gaps_stay_gaps_in_the_store(tmp_path):
     f = write(tmp_path / "multi.csv", "Price,Close,Close\nTicker,VST,CEG\nDate,,\n2025-01-02,10,20\n2025-01-03,,21\n")
     store = PriceStore(tmp_path / "p.sqlite")

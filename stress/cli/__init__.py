@@ -15,7 +15,7 @@ import sys
 import click
 
 from stress import __version__
-from stress.cli._common import Settings, run_guarded
+from stress.cli._common import Settings, run_guarded, usage_line
 
 # name -> "module:attribute", loaded on first use
 COMMANDS = {
@@ -49,6 +49,14 @@ class LazyGroup(click.Group):
             if exc.name == module:  # command not built yet
                 return None
             raise
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:  # e.g. `stress --bogus`: one line, exit 2
+            raise usage_line(exc) from None
 
     def invoke(self, ctx: click.Context):
         return run_guarded(ctx, lambda: super(LazyGroup, self).invoke(ctx))

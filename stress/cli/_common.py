@@ -51,6 +51,10 @@ def run_guarded(ctx: click.Context, call: Callable[[], Any]) -> Any:
     """Run a command; turn library errors into one-line CLI errors (unless --debug)."""
     try:
         return call()
+    except click.exceptions.NoArgsIsHelpError:
+        raise
+    except click.UsageError as exc:  # click's usage errors: one line too, exit 2
+        raise usage_line(exc) from None
     except (click.ClickException, click.exceptions.Exit, click.Abort):
         raise
     except StressError as exc:
@@ -71,6 +75,14 @@ def run_guarded(ctx: click.Context, call: Callable[[], Any]) -> Any:
             f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
             1,
         ) from None
+
+
+def usage_line(exc: click.UsageError) -> CliError:
+    """A click usage error (bad option, missing argument, bad value) as one line, exit 2,
+    pointing to the command's help."""
+    msg = " ".join(exc.format_message().split()).rstrip(".")
+    where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+    return CliError(f"{msg}{where}", 2)
 
 
 def _debug(ctx: click.Context) -> bool:

@@ -8,6 +8,10 @@ Shapes understood:
   (``Price,Close,...`` / ``Ticker,VST,...`` / ``Date,,...``), one or many tickers;
 * a long table with columns ``ticker``, ``date``, ``close`` (or ``adj_close``).
 
+With both ``Close`` and ``Adj Close``, the stored close is the adjusted one and Open, High
+and Low are scaled by Adj Close / Close, as yfinance's ``auto_adjust`` does, so a bar is
+never half adjusted.
+
 Strict: an unparseable date, a non-numeric or non-positive price, or a repeated date is
 an :class:`InputError` naming the file and line. An empty price cell is a gap: the day is
 not stored, and the result reports it (nothing is filled).
@@ -125,10 +129,11 @@ def read_price_csv(path: Path | str) -> ParsedFile:
                 f"{where}: duplicate date {day} for {ticker} (first at line {seen[key]})"
             )
         seen[key] = line
-        records.append(
-            (ticker, day, close, values.get("open"), values.get("high"), values.get("low"),
-             values.get("volume"))
-        )
+        ohl = [values.get(f) for f in ("open", "high", "low")]
+        raw = values.get("close")
+        if values.get("adj_close") is not None and raw:  # adjust O/H/L like the close
+            ohl = [None if x is None else x * close / raw for x in ohl]
+        records.append((ticker, day, close, *ohl, values.get("volume")))
 
     def values_of(cells: dict[str, str], line: int) -> dict[str, float | None]:
         where = f"{path}, line {line}"

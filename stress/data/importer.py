@@ -52,7 +52,12 @@ def import_csv(store: PriceStore, paths: list[str | Path]) -> ImportReport:
 
 
 def show_rows(store: PriceStore, ticker: str, start: str | None, end: str | None) -> list[dict]:
-    """Stored rows for display: date and close always, OHLCV fields when stored."""
+    """Stored rows for display: date and close always, OHLCV fields when stored.
+    ``start``/``end``: ISO dates (YYYY-MM-DD), both included; a malformed date or a start
+    after the end is an :class:`InputError`."""
+    start, end = _iso(start, "--start"), _iso(end, "--end")
+    if start and end and start > end:
+        raise InputError(f"--start {start} is after --end {end}")
     if ticker not in store.tickers():
         raise DataError(
             f"{ticker}: not in the store; run `stress prices fetch {ticker}` or `stress prices import PATH`"
@@ -72,3 +77,15 @@ def show_rows(store: PriceStore, ticker: str, start: str | None, end: str | None
                 rec[c] = float(row[c])
         out.append(rec)
     return out
+
+
+def _iso(text: str | None, option: str) -> str | None:
+    """``text`` as a canonical ISO date, so that string comparisons in the store hold."""
+    if text is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(str(text).strip()).isoformat()
+    except ValueError:
+        raise InputError(f"{option} {text!r}: not a date, expected YYYY-MM-DD") from None

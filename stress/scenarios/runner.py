@@ -136,6 +136,7 @@ def run(
             cov=cov, horizon=options.horizon, market_index=mkt,
             no_k_reason="no sensitivity table (the AI-shock size needs sensitivities; see warnings)",
         )
+        warnings.extend(_beyond_total_loss(rev, values, sens, options.market_move, tickers, books))
     settings = {
         "market": market, "cov_window": options.cov_window, "cov_start": _d(window.index[0]),
         "cov_end": _d(window.index[-1]), "cov_obs": int(len(window)),
@@ -320,6 +321,27 @@ def _var(values, rets, window, mean, cov, specs, cat: ScenarioCatalogue, closes,
                         n_sims=o.n_sims, seed=o.seed)
         out.append(rv)
     return tuple(out)
+
+
+def _beyond_total_loss(rev, values, sens, market_move, tickers, books) -> list[str]:
+    """Warnings for reverse-stress answers that need a holding to lose more than 100%
+    (a linear solution no real price move can give, e.g. a loss above a long book's NAV)."""
+    out = []
+    names = np.asarray(tickers)
+    for p, book in enumerate(books):
+        held = values[p] != 0
+        answers = [("most plausible shock", rev.returns[p])]
+        if sens is not None and np.isfinite(rev.k[p]):
+            answers.insert(0, (f"AI shock k = {rev.k[p]:.2f}",
+                               rev.k[p] * sens["b"] + market_move * sens["beta"]))
+        for label, r in answers:
+            bad = held & (r < -1.0)
+            if bad.any():
+                worst = ", ".join(f"{t} {x:.1%}" for t, x in zip(names[bad], r[bad]))
+                out.append(f"{book.name}: reverse {rev.loss:.0%} of NAV: the {label} needs returns "
+                           f"below -100% ({worst}); no real move loses that much, the linear "
+                           "answer is not attainable")
+    return out
 
 
 def _d(ts) -> str:
