@@ -81,8 +81,9 @@ def var_es_historical(pnl, alpha: float = 0.99, horizon: int = 1) -> VarEs:
     t = x.shape[0]
     if t < 1:
         raise RiskInputError("pnl: no observations")
-    losses = np.sort(-x, axis=0)
     k = min(max(math.ceil(round(t * a, 9)), 1), t)
+    # a partial sort suffices: L_(k) in place k-1, the larger losses after it (any order)
+    losses = np.partition(-x, k - 1, axis=0)
     var = losses[k - 1]
     es = (losses[k:].sum(axis=0) / t + var * (k / t - a)) / (1.0 - a)
     if x.ndim == 1:
@@ -140,7 +141,9 @@ def historical_pnl(returns, values) -> np.ndarray:
     """
     r = as_finite(returns, "returns", (2,))
     v = _values(values, r.shape[1])
-    return r @ v.T
+    # (v @ r.T).T: the (T, P) result is column-major, so each portfolio's P&L is
+    # contiguous for the VaR/ES partition along axis 0
+    return r @ v if v.ndim == 1 else (v @ r.T).T
 
 
 def var_es_montecarlo(values, mean, cov, n_sims: int = 10000, alpha: float = 0.99,
@@ -173,4 +176,5 @@ def var_es_montecarlo(values, mean, cov, n_sims: int = 10000, alpha: float = 0.9
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((int(n_sims), n))
     draws = h * m + math.sqrt(h) * (z @ factor.T)
-    return var_es_historical(draws @ v.T, a)
+    pnl = draws @ v if v.ndim == 1 else (v @ draws.T).T  # (n_sims, P), column-major
+    return var_es_historical(pnl, a)
