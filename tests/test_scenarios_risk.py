@@ -35,7 +35,8 @@ def test_grid_equals_loops():
         for s in range(5):
             assert g.pnl[p, s] == pytest.approx(sum(v[p, i] * r[i, s] for i in range(4)))
             assert g.pnl_sd[p, s] == pytest.approx(math.sqrt(sum(v[p, i] ** 2 * unc[s, i, i] for i in range(4))))
-    assert g.contributions.sum(axis=1) == pytest.approx(g.pnl)
+    for p in range(g.pnl.shape[0]):
+        assert g.contribution(p).sum(axis=0) == pytest.approx(g.pnl[p])
     assert g.pnl_pct == pytest.approx(g.pnl / nav[:, None])
     assert g.upper - g.pnl == pytest.approx(norm.ppf(0.95) * g.pnl_sd)
 

@@ -49,10 +49,11 @@ def stress_view(
         for t, v in zip(book.tickers, book.values):
             holdings.append({"portfolio": name, "ticker": t, "group": group_of(t), "value": float(v),
                              "weight": float(v / book.nav)})
+        contribution = result.grid.contribution(p)
         for t in book.tickers:
             j = col[t]
             for s, sid in enumerate(ids):
-                pnl = float(result.grid.contributions[p, j, s])
+                pnl = float(contribution[j, s])
                 contrib.append({"portfolio": name, "scenario": sid, "ticker": t, "pnl": pnl,
                                 "pnl_pct": pnl / book.nav, "return": float(result.returns[j, s]),
                                 "source": str(result.source[j, s])})

@@ -82,9 +82,10 @@ class RunResult:
         total = float(self.grid.pnl[p, s])
         rows = []
         index = {t: j for j, t in enumerate(self.tickers)}
+        contribution = self.grid.contribution(p)
         for t in book.tickers:
             j = index[t]
-            pnl = float(self.grid.contributions[p, j, s])
+            pnl = float(contribution[j, s])
             rows.append({"ticker": t, "value": float(self.values[p, j]),
                          "weight": float(self.values[p, j] / book.nav),
                          "return": float(self.returns[j, s]), "pnl": pnl,
