@@ -84,3 +84,33 @@ def test_bad_inputs_one_line(sample_home, args, code, text):
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert text in res.stderr and "Traceback" not in res.output
     assert len([ln for ln in lines if ln.startswith(("error", "Error"))]) == 1
+
+
+def test_default_placebo_uses_all_qualifying_sessions_quietly(sample_home):
+    res = _run("deepseek-r1", "VST", "CEG", "TLN", "NRG", "--json")
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    p = d["placebo"]
+    # every qualifying session of the 250-session pool, no "N asked" warning
+    assert p["n"] == p["used"] == p["candidates"] > 50 and p["pool"] == 250
+    assert p["requested"] is None and p["first_date"] < p["last_date"] < "2025-01-27"
+    assert "asked" not in res.stderr
+    # the size check: ONE warning line naming every window with a flagged test
+    lines = [ln for ln in res.stderr.splitlines() if "size check" in ln]
+    assert len(lines) == 1
+    for w in p["windows"]:
+        label = f"[{w['window'][0]},{w['window'][1]}]"
+        assert (label in lines[0]) == bool(w["flagged"])
+        for t in w["flagged"]:
+            assert f"{t} {w['rejection_rate'][t]:.1%}" in lines[0]
+    table = _run("deepseek-r1", "VST", "CEG", "TLN", "NRG")
+    assert f"Placebo: {p['n']} sessions" in table.stdout and "of the 250 sessions before day 0" in table.stdout
+
+
+def test_explicit_placebo_count_above_the_pool_warns(sample_home):
+    res = _run("deepseek-r1", "VST", "--placebo", "1000", "--window", "0,0", "--json")
+    assert res.exit_code == 0, res.output
+    p = json.loads(res.stdout)["placebo"]
+    assert p["requested"] == 1000 and p["n"] == p["candidates"] < 250
+    line = next(ln for ln in res.stderr.splitlines() if "asked" in ln)
+    assert "1000" in line and str(p["n"]) in line and "--placebo-pool" in line

@@ -25,10 +25,11 @@ MODELS = ("market", "market-adjusted", "constant-mean", "factor")
 @click.option("--returns", "kind", type=click.Choice(["simple", "log"]), default="simple", show_default=True)
 @click.option("--min-estimation", default=60, show_default=True, type=int,
               help="Fewest estimation returns an asset needs; fewer excludes it.")
-@click.option("--placebo", default=1000, show_default=True, type=click.IntRange(min=0),
-              help="Placebo sessions from the year before the event (0 skips).")
+@click.option("--placebo", default=None, type=click.IntRange(min=0), metavar="N",
+              help="Placebo sessions drawn from the pool (default: every qualifying session, "
+                   "up to 1000; warns if N is more than qualify; 0 skips).")
 @click.option("--placebo-pool", default=250, show_default=True, type=click.IntRange(min=1),
-              help="Sessions before day 0 that placebo dates are drawn from.")
+              help="Sessions before day 0 that placebo dates come from (250: the pre-event year).")
 @click.option("--seed", default=20250127, show_default=True, type=int, help="Seed of the placebo draw.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Write tidy CSVs: ar, car, tests, placebo, placebo_size, rebound.")
@@ -146,9 +147,14 @@ def _render(r) -> None:
     p = r.placebo
     if p is not None and p.windows:
         click.echo("")
+        how = "every one that qualifies" if p.used == p.candidates else f"drawn from {p.candidates} that qualify"
         click.echo(
-            f"Placebo: {p.used} sessions ({r.placebo_dates[0]} to {r.placebo_dates[-1]}), seed {p.seed}, "
-            f"{p.seconds:.2f} s; share of placebo dates each test rejects at {p.level:.0%} (* above {p.flag_rate:.0%})"
+            f"Placebo: {p.used} sessions ({how} of the {p.pool} sessions before day 0; "
+            f"{r.placebo_dates[0]} to {r.placebo_dates[-1]}), seed {p.seed}, {p.seconds:.2f} s"
+        )
+        click.echo(
+            f"Size check: share of placebo dates each test rejects at {p.level:.0%} "
+            f"(* above {p.flag_rate:.0%}; empirical p resolution 1/(M+1) = {1 / (p.used + 1):.3f})"
         )
         print_table([
             {"window": f"[{w.window[0]},{w.window[1]}]", "dates": w.n_dates,

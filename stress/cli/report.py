@@ -23,8 +23,9 @@ from stress.cli._common import parse_window, settings, warn
               help="Creation date stamped in the PDF, for byte-identical reruns "
                    "(default: $SOURCE_DATE_EPOCH if set, else now).")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
-@click.option("--placebo", default=1000, show_default=True, type=click.IntRange(min=0),
-              help="Placebo sessions for the empirical p-values (0 skips the placebo page's histogram).")
+@click.option("--placebo", default=None, type=click.IntRange(min=0), metavar="N",
+              help="Placebo sessions for the empirical p-values (default: every qualifying "
+                   "session of the pre-event year, up to 1000; 0 skips the placebo page's histogram).")
 @click.option("--model", type=click.Choice(["market", "market-adjusted", "constant-mean"]),
               default="market", show_default=True, help="Model of normal returns.")
 @click.option("--market", default=None, help="Market index (default: the universe's, SPY).")

@@ -150,11 +150,18 @@ class EventStudyResult:
         p = self.placebo
         if p is None:
             return None
+        series = [("all", p.caar)] + list(p.group_caar.items())
         return {
-            "requested": p.requested, "used": p.used, "candidates": p.candidates, "seed": p.seed,
+            "n": p.used, "pool": p.pool, "requested": p.requested, "used": p.used,
+            "candidates": p.candidates, "seed": p.seed,
             "seconds": round(p.seconds, 3), "level": p.level, "flag_rate": p.flag_rate,
             "first_date": self.placebo_dates[0] if self.placebo_dates else None,
             "last_date": self.placebo_dates[-1] if self.placebo_dates else None,
+            "dates": list(self.placebo_dates),
+            "caar": [
+                {"group": g, "window": list(w), "caar": [float(v) for v in arr[:, j]]}
+                for g, arr in series for j, w in enumerate(self.spec.windows)
+            ],
             "windows": [
                 {"window": list(w.window), "caar": w.caar, "p_empirical": w.p_empirical,
                  "n_dates": w.n_dates, "placebo_mean": w.placebo_mean, "placebo_sd": w.placebo_sd,
@@ -179,8 +186,9 @@ class EventStudyResult:
 
     def to_frame(self, kind: str = "car") -> "pd.DataFrame":
         """Tidy frames: ``ar`` (ticker, day, date, return, ar), ``car`` (per asset and
-        window), ``tests`` (per scope, window and test), ``placebo`` (per placebo date and
-        window), ``size`` (placebo rejection rate per window and test), ``rebound``
+        window), ``tests`` (per scope, window and test), ``placebo`` (per scope ``group``
+        ("all" or a group), placebo date and window: n, CAAR, and the tests' p-values for
+        "all", NaN for a group), ``size`` (placebo rejection rate per window and test), ``rebound``
         (per asset/group and day: CAR(0, h), recovered share)."""
         import pandas as pd
 
@@ -208,9 +216,15 @@ class EventStudyResult:
         elif kind == "placebo":
             p = self.placebo
             rows = [] if p is None else [
-                {"date": self.placebo_dates[i], "window_start": w[0], "window_end": w[1],
+                {"group": "all", "date": self.placebo_dates[i], "window_start": w[0], "window_end": w[1],
                  "n": int(p.n[i, j]), "caar": float(p.caar[i, j]),
                  **{f"p_{t}": float(p.pvalues[t][i, j]) for t in TESTS}}
+                for i in range(p.used) for j, w in enumerate(self.spec.windows)
+            ] + [
+                {"group": g, "date": self.placebo_dates[i], "window_start": w[0], "window_end": w[1],
+                 "n": int(p.group_n[g][i, j]), "caar": float(arr[i, j]),
+                 **{f"p_{t}": float("nan") for t in TESTS}}
+                for g, arr in p.group_caar.items()
                 for i in range(p.used) for j, w in enumerate(self.spec.windows)
             ]
         elif kind == "size":

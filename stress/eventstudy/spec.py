@@ -11,6 +11,9 @@ MODELS = ("market", "market-adjusted", "constant-mean", "factor")
 
 Window = tuple[int, int]
 
+#: Most placebo dates drawn when no count is given (``placebo=None``).
+PLACEBO_MAX = 1000
+
 
 @dataclass(frozen=True)
 class EventStudySpec:
@@ -21,8 +24,9 @@ class EventStudySpec:
     ``estimation``: the estimation window [a, b] (default [-250, -11]);
     ``windows``: event windows; ``returns``: ``simple`` or ``log``;
     ``min_estimation``: fewest non-missing estimation returns an asset needs;
-    ``placebo``: number of placebo sessions (0 skips), drawn from the
-    ``placebo_pool`` sessions before the event with ``seed``;
+    ``placebo``: number of placebo sessions drawn (without replacement, with ``seed``)
+    from the qualifying sessions among the ``placebo_pool`` before the event; None (the
+    default) takes every qualifying session, up to :data:`PLACEBO_MAX` (1,000); 0 skips;
     ``rebound_horizons``: days h for the share of the day-0 move recovered by day h;
     ``level``: test level of the placebo size check; ``flag_rate``: a test whose placebo
     rejection rate exceeds it is flagged.
@@ -35,7 +39,7 @@ class EventStudySpec:
     windows: tuple[Window, ...] = ((0, 0), (-1, 1), (0, 5), (0, 20))
     returns: str = "simple"
     min_estimation: int = 60
-    placebo: int = 1000
+    placebo: int | None = None
     placebo_pool: int = 250
     seed: int = 20250127
     rebound_horizons: tuple[int, ...] = (5, 20, 60)
@@ -49,6 +53,11 @@ class EventStudySpec:
         set_(self, "estimation", _pair(self.estimation, "estimation"))
         set_(self, "windows", tuple(_pair(w, "window") for w in self.windows))
         set_(self, "rebound_horizons", tuple(int(h) for h in self.rebound_horizons))
+        if self.placebo is not None:
+            try:
+                set_(self, "placebo", int(self.placebo))
+            except (TypeError, ValueError):
+                raise InputError(f"placebo {self.placebo!r}: expected a count of sessions or None") from None
         if self.model not in MODELS:
             raise InputError(f"model {self.model!r}: expected one of {', '.join(MODELS)}")
         if self.model == "factor" and not self.factors:
@@ -77,7 +86,7 @@ class EventStudySpec:
                 f"min_estimation {self.min_estimation} exceeds the estimation window's "
                 f"{b - a + 1} days [{a},{b}]"
             )
-        if self.placebo < 0 or self.placebo_pool < 1:
+        if (self.placebo is not None and self.placebo < 0) or self.placebo_pool < 1:
             raise InputError("placebo count must be >= 0 and placebo_pool >= 1")
         if any(h < 0 for h in self.rebound_horizons):
             raise InputError("rebound horizons must be >= 0 days")
@@ -97,6 +106,11 @@ class EventStudySpec:
         return {"market": 2, "market-adjusted": 0, "constant-mean": 1}.get(
             self.model, 1 + len(self.factors)
         )
+
+    @property
+    def placebo_target(self) -> int:
+        """Most placebo dates to draw: ``placebo``, or :data:`PLACEBO_MAX` when None."""
+        return PLACEBO_MAX if self.placebo is None else self.placebo
 
     @property
     def span(self) -> Window:

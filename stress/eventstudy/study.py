@@ -16,7 +16,7 @@ from scipy import stats
 
 from stress.errors import DataError, InputError
 from stress.eventstudy.batch import aggregates, event_period, run_batch
-from stress.eventstudy.placebo import run_placebo
+from stress.eventstudy.placebo import placebo_warnings, run_placebo
 from stress.eventstudy.rebound import group_rebound, rebound
 from stress.eventstudy.result import (
     AssetResult,
@@ -192,19 +192,7 @@ def run_event_study(
         for name in group_aggs:
             if placebo.windows:
                 group_aggs[name] = tuple(_with_p(g, w.group_p[name]) for g, w in zip(group_aggs[name], placebo.windows))
-        if placebo.used < spec.placebo:
-            warnings.append(
-                f"placebo: {spec.placebo} dates asked, {placebo.candidates} sessions qualify in the "
-                f"{spec.placebo_pool} before day 0 (windows must end before day {first} and avoid "
-                f"the days of {n_near} other catalogue event(s)); all {placebo.used} used"
-            )
-        for w in placebo.windows:
-            if w.flagged:
-                rates = ", ".join(f"{t} {w.rejection[t]:.0%}" for t in w.flagged)
-                warnings.append(
-                    f"placebo size check, window [{w.window[0]},{w.window[1]}]: tests rejecting more than "
-                    f"{spec.flag_rate:.0%} of {w.n_dates} placebo dates at {spec.level:.0%}: {rates}"
-                )
+        warnings += placebo_warnings(placebo, spec, n_near)
 
     # rebound from day 0
     s0 = -span[0]

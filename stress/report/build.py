@@ -39,7 +39,7 @@ class ReportOptions:
     market: str | None = None
     estimation: tuple[int, int] = (-250, -11)
     windows: tuple[tuple[int, int], ...] = ((0, 0), (-1, 1), (0, 5), (0, 20))
-    placebo: int = 1000
+    placebo: int | None = None
     seed: int = 20250127
     sensitivity: bool = True
     scenarios: tuple[str, ...] = ()
@@ -208,8 +208,7 @@ def provenance(store, tickers: Sequence[str], spec, options: ReportOptions, sens
     w = lambda x: f"[{x[0]},{x[1]}]"  # noqa: E731
     settings = [("model", spec.model), ("market", spec.market), ("estimation", w(spec.estimation)),
                 ("windows", " ".join(w(x) for x in spec.windows)), ("returns", spec.returns),
-                ("placebo", f"{spec.placebo if placebo_used is None else placebo_used} sessions "
-                            f"({spec.placebo} asked), seed {spec.seed}")]
+                ("placebo", _placebo_setting(spec, placebo_used))]
     if sens is not None:
         s = sens.settings
         settings.append(("sensitivity", f"basket {'+'.join(s.get('basket') or [])}, factor "
@@ -268,3 +267,10 @@ def write_report(report: Report, path: Path | str, *, paper: str = "a4",
 
     info = PdfInfo(report.title, report.subject, keywords=report.keywords, created=fixed_date)
     return write_pdf(report.pages, path, info=info, provenance=report.provenance, paper=paper)
+
+
+def _placebo_setting(spec, used: int | None) -> str:
+    """The placebo line of the settings: sessions used of the pool, and the seed."""
+    asked = "all qualifying" if spec.placebo is None else f"{spec.placebo} asked"
+    n = spec.placebo_target if used is None else used
+    return f"{n} of {spec.placebo_pool} sessions ({asked}), seed {spec.seed}"

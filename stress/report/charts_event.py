@@ -94,7 +94,7 @@ FINDINGS_NOTE = (
     "CAAR {w}: equal-weighted cumulative average abnormal return of the group. BMP t: "
     "Boehmer-Musumeci-Poulsen standardised cross-sectional test (naive: assumes independent "
     "assets). KP t: BMP corrected for the cross-correlation of residuals on a common event "
-    "date (Kolari-Pynnonen). Placebo p: share of random pre-event sessions with a CAAR at "
+    "date (Kolari-Pynnonen). Placebo p: share of pre-event placebo sessions (no event) with a CAAR at "
     "least as large in absolute value. Recovered by +20: share of the day-0 move reversed by "
     "day +20 (negative: the move extended).")
 
@@ -274,7 +274,7 @@ TESTS_NOTE = (
     "KP = BMP x sqrt((1-r)/(1+(N-1)r)) with r the mean residual correlation (Kolari-Pynnonen "
     "2010); crude = the Brown-Warner (1985) portfolio test on the estimation-window average "
     "abnormal returns; Corrado (1989) rank; generalised sign (Cowan 1992); placebo p from the "
-    "same study on random pre-event sessions. Shaded: p < 0.05 (red: naive, green: robust). "
+    "same study on pre-event placebo sessions. Shaded: p < 0.05 (red: naive, green: robust). "
     "n/a: not defined for that window (see docs/methods.md).")
 
 
@@ -335,11 +335,12 @@ def draw_placebo(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[s
             ha = "left" if ev < np.median(vals) else "right"
             ax.annotate(f"event {pct(ev)}\nempirical p {pval(p)}", (ev, 0.97),
                         xycoords=("data", "axes fraction"), xytext=(4 if ha == "left" else -4, 0),
-                        textcoords="offset points", ha=ha, va="top", fontsize=7.5)
-        ax.set_title(f"{label_of(view, g)} ({len(vals)} placebo sessions)", loc="left",
-                     fontsize=8.5)
+                        textcoords="offset points", ha=ha, va="top", fontsize=7.5,
+                        bbox=dict(boxstyle="square,pad=0.15", fc="white", ec="none", alpha=0.85))
+        ax.set_title(f"{label_of(view, g)}", loc="left", fontsize=8.5)
         percent_axis(ax, "x")
-        ax.set_xlabel(f"CAAR {window(view.main_window)} (%)", fontsize=7.5)
+        ax.set_xlabel(f"CAAR {window(view.main_window)} (%), {len(vals)} placebo sessions",
+                      fontsize=7.5)
         ax.set_ylabel("sessions", fontsize=7.5)
         ax.tick_params(labelsize=7)
     y = area[1] + area[3] - nrow * cell_h - 10 / fh

@@ -75,7 +75,7 @@ def event_pages(
                           tables={"tests": view.tests} if i == 0 else {}))
     pages += [
         Page(TITLES["placebo"], partial(ce.draw_placebo, view=view, colors=colors),
-             subtitle=f"CAAR {w} of the same study on randomly drawn pre-event sessions; the "
+             subtitle=f"CAAR {w} of the same study on pre-event sessions without an event; the "
                       "vertical line is the event. Empirical p = share of placebo |CAAR| >= event |CAAR|.",
              tables={"placebo": view.placebo}),
         Page(TITLES["rebound"], partial(ce.draw_rebound, view=view, colors=colors),

@@ -67,12 +67,13 @@ def event_findings(view: "EventView") -> list[str]:
     out.append(_significance(r))
     if "placebo_p" in r and r["placebo_p"] == r["placebo_p"]:
         pl = view.placebo
-        m = int((pl["group"] == top).sum()) or int((pl["group"] == "all").sum()) if len(pl) else 0
+        scope = top if (pl["group"] == top).any() else "all"  # per-group placebo CAARs if kept
+        m = int(pl.loc[pl["group"] == scope, "caar"].notna().sum()) if len(pl) else 0
         count = max(0, round(float(r["placebo_p"]) * (m + 1)) - 1)
         floor = " (the smallest p possible with this many sessions)" if count == 0 else ""
         out.append(
-            f"Placebo check: the same study of {_label(view, top)} on {m} randomly drawn sessions "
-            f"of the pre-event year gave a CAAR at least as large in absolute value {count} "
+            f"Placebo check: the same study of {_label(view, top)} on {m} sessions of the "
+            f"pre-event year without an event gave a CAAR at least as large in absolute value {count} "
             f"time{'s' if count != 1 else ''}: empirical {p_phrase(r['placebo_p'])}{floor}. This "
             f"test needs no assumption about fat tails or correlation."
         )
