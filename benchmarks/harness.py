@@ -1,0 +1,193 @@
+"""Timing, result rows and the table the benchmark runner prints.
+
+Times are wall-clock seconds from :func:`time.perf_counter` inside this process (or
+around a whole subprocess for the CLI benchmark): one warm-up call, then the median of
+``repeats`` calls. The slow path of a benchmark runs in the same process, just before or
+after ours, so the ratio slow/ours compares like with like on a machine that may be busy.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+class NotAvailable(Exception):
+    """The library API a benchmark needs is not there (yet); the row says so."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    median: float  # seconds
+    runs: tuple[float, ...]
+    result: Any  # what the last call returned, for the agreement check
+
+
+#: set by ``run.py --profile``: profile one more call of every "ours" path (to stderr)
+PROFILE = False
+
+
+def measure(fn: Callable[[], Any], repeats: int = 5, warmup: int = 1,
+            budget: float | None = None, ours: bool = False) -> Timing:
+    """Median wall-clock seconds of ``fn()`` over ``repeats`` calls after ``warmup`` calls.
+
+    ``budget``: stop repeating once the timed calls took this many seconds in total (at
+    least one call is timed); for slow paths of several seconds. ``ours``: the fast path
+    (profiled once more with cProfile when :data:`PROFILE` is set)."""
+    result = None
+    for _ in range(warmup):
+        result = fn()
+    runs: list[float] = []
+    for _ in range(max(repeats, 1)):
+        t0 = time.perf_counter()
+        result = fn()
+        runs.append(time.perf_counter() - t0)
+        if budget is not None and sum(runs) >= budget:
+            break
+    if ours and PROFILE:
+        _profile(fn)
+    return Timing(statistics.median(runs), tuple(runs), result)
+
+
+def _profile(fn: Callable[[], Any], top: int = 18) -> None:
+    import cProfile
+    import io
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.runcall(fn)
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(top)
+    eprint(buf.getvalue())
+
+
+@dataclass
+class Row:
+    """One benchmark: sizes, medians of ours and of the slow way, the target, notes.
+
+    ``max_seconds``/``min_ratio``: the target (None = no such part). ``slow_scale``: the
+    slow path was timed on a subset and multiplied by this factor (stated in the notes).
+    ``agree``: "ok" once the fast and slow numbers were checked equal, "FAIL: ..." if not,
+    "n/a" when nothing ran.
+    """
+
+    name: str
+    size: str
+    ours: float | None = None
+    slow: float | None = None
+    slow_label: str = ""
+    max_seconds: float | None = None
+    min_ratio: float | None = None
+    slow_scale: float = 1.0
+    agree: str = "n/a"
+    judge: bool = True  # False in --quick mode: sizes are not the target sizes
+    verdict: str | None = None  # replaces the "met?" judgement when sizes differ by design
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.ours is None or self.slow is None or self.ours <= 0:
+            return None
+        return self.slow / self.ours
+
+    @property
+    def target(self) -> str:
+        parts = []
+        if self.max_seconds is not None:
+            parts.append(f"< {self.max_seconds:g} s")
+        if self.min_ratio is not None:
+            parts.append(f">= {self.min_ratio:g}x")
+        return ", ".join(parts) or "-"
+
+    @property
+    def met(self) -> str:
+        if self.ours is None:
+            return "not available"
+        if not self.agree.startswith("ok"):
+            return "no (results differ)"
+        if self.verdict is not None:
+            return self.verdict
+        if not self.judge:
+            return "n/a (quick sizes)"
+        gaps = []
+        if self.max_seconds is not None and self.ours >= self.max_seconds:
+            gaps.append(f"{self.ours / self.max_seconds:.1f}x over time")
+        r = self.ratio
+        if self.min_ratio is not None and (r is None or r < self.min_ratio):
+            gaps.append(f"ratio {r:.1f} < {self.min_ratio:g}" if r is not None else "no ratio")
+        return "yes" if not gaps else "NO: " + "; ".join(gaps)
+
+
+def _fmt_s(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.3f}" if x >= 0.01 else f"{x:.2g}"
+
+
+def table(rows: list[Row]) -> str:
+    """A Markdown table (readable on a terminal as is), then numbered notes."""
+    head = ["benchmark", "size", "ours (s)", "slow way (s)", "slow/ours", "target", "met?", "agree"]
+    body = []
+    notes: list[str] = []
+    for r in rows:
+        marks = []
+        for n in r.notes:
+            notes.append(n)
+            marks.append(f"[{len(notes)}]")
+        slow = _fmt_s(r.slow)
+        if r.slow is not None and r.slow_scale != 1.0:
+            slow += " (scaled)"
+        ratio = f"{r.ratio:.1f}x" if r.ratio is not None else "-"
+        body.append([r.name + (" " + "".join(marks) if marks else ""), r.size, _fmt_s(r.ours), slow,
+                     ratio, r.target, r.met, r.agree])
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+
+    out = [line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += [line(b) for b in body]
+    if notes:
+        out.append("")
+        out += [f"[{i}] {n}" for i, n in enumerate(notes, 1)]
+    return "\n".join(out)
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for ln in fh:
+                if ln.startswith("model name"):
+                    return ln.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> str:
+    """One line describing where the numbers were measured."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def ver(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:  # pragma: no cover
+            return "?"
+
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        usable = os.cpu_count()
+    return (f"machine: {usable} usable cores (nproc), CPU {cpu_model()}, "
+            f"Python {platform.python_version()}, numpy {ver('numpy')}, pandas {ver('pandas')}, "
+            f"statsmodels {ver('statsmodels')}, "
+            f"{platform.system()} {platform.release()}")
+
+
+def eprint(*args: object) -> None:
+    print(*args, file=sys.stderr, flush=True)
