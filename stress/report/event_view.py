@@ -2,7 +2,7 @@
 results. Reads their numbers; the only arithmetic here is for display: the group CAAR
 path (the mean of the members' daily ARs, cumulated) and its band.
 
-Band (docs/methods.d/70-report.md): for a group of N assets with residual sds sigma_i and
+Band (docs/methods.md, "Reports"): for a group of N assets with residual sds sigma_i and
 mean residual correlation r (the KP r of the study), the CAAR cumulated over L days has
 variance  L / N^2 * (sum sigma_i^2 + r * ((sum sigma_i)^2 - sum sigma_i^2)),  and the band
 is CAAR +- 1.96 sd. It allows for the cross-correlation of a common event date (with

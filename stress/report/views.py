@@ -37,7 +37,7 @@ class EventView:
       :data:`TESTS`, and ``placebo_p`` (empirical; NaN if no placebo run), ``r`` (mean
       residual correlation used by KP).
     * ``paths``: ``group``, ``day``, ``caar`` (cumulated from the first path day),
-      ``lo``, ``hi`` (the band; see docs/methods.d/70-report.md).
+      ``lo``, ``hi`` (the band; see docs/methods.md, "Reports").
     * ``assets``: ``ticker``, ``group``, ``raw0`` (raw day-0 return), ``ar0`` (day-0
       abnormal return), ``t0``, ``p0`` (its t-test), ``car`` per window as
       ``car_[a,b]``.
@@ -69,7 +69,7 @@ class EventView:
     size: "pd.DataFrame | None" = None
     sensitivity: "pd.DataFrame | None" = None
     reference: tuple[str, str] = ("deepseek-r1", "2025-01-27")
-    band: str = "corr"  # how the CAR band was made (docs/methods.d/70-report.md)
+    band: str = "corr"  # how the CAR band was made (docs/methods.md, "Reports")
     notes: tuple[str, ...] = ()  # e.g. "2025-01-25 is a Saturday: day 0 is 2025-01-27"
 
 

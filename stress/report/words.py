@@ -1,7 +1,7 @@
 """Findings in plain words, generated from the numbers (never typed by hand).
 
 Each function takes a view (:mod:`stress.report.views`) and returns sentences or short
-paragraphs. The rules, in docs/methods.d/70-report.md: the headline group is the one
+paragraphs. The rules, in docs/methods.md, "Reports": the headline group is the one
 with the most negative main-window CAAR (the most positive if none fell); significance
 is read at 1/5/10% from the clustering-robust Kolari-Pynnonen test and set beside the
 naive BMP and Patell tests; "recovered" is the rebound share of the day-0 move.
