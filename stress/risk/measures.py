@@ -111,6 +111,17 @@ def var_es_normal(mu, sigma, alpha: float = 0.99) -> VarEs:
     return VarEs(var, es)
 
 
+def _book_inputs(values, mean, cov) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Checked (values (P, N) or (N,), mean (N,), cov (N, N)) of a book-level measure."""
+    c = as_cov(cov)
+    n = c.shape[0]
+    v = _values(values, n)
+    m = as_finite(mean, "mean", (1,))
+    if m.shape != (n,):
+        raise RiskInputError(f"mean: expected shape ({n},), got {m.shape}")
+    return v, m, c
+
+
 def portfolio_moments(values, mean, cov, horizon: float = 1) -> tuple:
     """Mean and standard deviation of portfolio P&L over ``horizon`` days.
 
@@ -120,12 +131,7 @@ def portfolio_moments(values, mean, cov, horizon: float = 1) -> tuple:
     and ``cov`` (N, N) of DAILY returns. Returns (mu, sigma), arrays (P,) or floats.
     """
     h = check_horizon(horizon)
-    c = as_cov(cov)
-    n = c.shape[0]
-    v = _values(values, n)
-    m = as_finite(mean, "mean", (1,))
-    if m.shape != (n,):
-        raise RiskInputError(f"mean: expected shape ({n},), got {m.shape}")
+    v, m, c = _book_inputs(values, mean, cov)
     mu = h * (v @ m)
     var = h * np.sum((v @ c) * v, axis=-1)
     sigma = np.sqrt(np.clip(var, 0.0, None))
@@ -164,12 +170,8 @@ def var_es_montecarlo(values, mean, cov, n_sims: int = 10000, alpha: float = 0.9
     """
     a = check_alpha(alpha)
     h = check_horizon(horizon)
-    c = as_cov(cov)
+    v, m, c = _book_inputs(values, mean, cov)
     n = c.shape[0]
-    v = _values(values, n)
-    m = as_finite(mean, "mean", (1,))
-    if m.shape != (n,):
-        raise RiskInputError(f"mean: expected shape ({n},), got {m.shape}")
     if isinstance(n_sims, bool) or int(n_sims) != n_sims or n_sims < 2:
         raise RiskInputError(f"n_sims: need a whole number >= 2, got {n_sims!r}")
     factor = psd_factor(c)
