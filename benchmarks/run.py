@@ -28,6 +28,7 @@ from benchmarks.harness import NotAvailable, Row, eprint, machine, table  # noqa
 BENCHMARKS = {
     "eventstudy": ("bench_eventstudy", "event study core, 500 assets x 20 events, all tests"),
     "eventstudy-api": ("bench_eventstudy", "run_event_study from closes, once per event"),
+    "eventstudy-multi": ("bench_eventstudy", "run_event_studies from closes, all events in one call"),
     "placebo": ("bench_eventstudy", "placebo inference, 1,000 dates x 25 assets"),
     "scenario-grid": ("bench_scenarios", "P&L grid + VaR/ES, 1,000 portfolios x 10,000 scenarios"),
     "montecarlo-var": ("bench_scenarios", "Monte Carlo VaR/ES incl. draws, same sizes"),

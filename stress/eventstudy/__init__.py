@@ -12,6 +12,11 @@ API (what other parts of ``stress`` call):
     ``car``, ``var_car``, ``bhar``, ``t``, ``p``; ``result.window((0, 0), scope)`` the
     aggregate (``n``, ``caar``, ``tests[name] = (stat, p)``, ``mean_corr``, ``placebo_p``).
 
+``run_event_studies(closes, events, tickers, spec=EventStudySpec(), groups=None, placebo_exclude=None) -> tuple[EventStudyResult, ...]``
+    The same for M events at once (one result per event, in order): the data are
+    aligned once and all events' fits, windows and tests run in one batch, so 20 events
+    cost about as much as two single calls. Equal to ``run_event_study`` per event.
+
 ``abnormal_returns(returns, factors, day0_pos, estimation=(-250, -11), window=(0, 0), model="market", min_estimation=0, kind="simple") -> ARFit``
     The vectorised low-level fit for one event (``day0_pos`` an int: arrays (L2, N),
     (N,)) or many events at once (``day0_pos`` a sequence of M ints: a leading axis M).
@@ -36,7 +41,9 @@ Formulas and defaults: docs/methods.md, section "Event studies".
 from __future__ import annotations
 
 from stress.eventstudy.models import MODELS, ARFit, abnormal_returns
+from stress.eventstudy.result import EventStudyResult
 from stress.eventstudy.spec import EventStudySpec
+from stress.eventstudy.study import run_event_studies, run_event_study
 
 __all__ = [
     "MODELS",
@@ -44,17 +51,6 @@ __all__ = [
     "EventStudySpec",
     "abnormal_returns",
     "run_event_study",
+    "run_event_studies",
     "EventStudyResult",
 ]
-
-
-def __getattr__(name: str):  # run_event_study and the result load on first use
-    if name == "run_event_study":
-        from stress.eventstudy.study import run_event_study
-
-        return run_event_study
-    if name == "EventStudyResult":
-        from stress.eventstudy.result import EventStudyResult
-
-        return EventStudyResult
-    raise AttributeError(name)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from stress.eventstudy.models import Fit, drop_short, expected_returns, fit_normal, gather, window_stats
-from stress.eventstudy.significance import aggregate_tests, centred_ranks, mean_residual_correlation, usable
+from stress.eventstudy.significance import Baseline, aggregate_tests, baseline, centred_ranks, usable
 from stress.eventstudy.spec import EventStudySpec, Window
 
 
@@ -88,21 +88,21 @@ def run_batch(
 
 
 def aggregates(batch: Batch, include: np.ndarray) -> tuple[Aggregate, ...]:
-    """CAAR and tests per window over the assets in ``include`` ((N,) or (B, N) bool)."""
+    """CAAR and tests per window over the assets in ``include`` ((N,) or (B, N) bool).
+
+    The window-independent pieces (KP r, the crude test's sd, the rank test's daily sums,
+    the sign test's baseline) are computed once per distinct set of usable assets."""
     b, l1, n = batch.fit.resid.shape
     inc = np.broadcast_to(np.asarray(include, dtype=bool), (b, n))
     first = min(w.window[0] for w in batch.windows)
     out = []
-    known: dict[bytes, np.ndarray] = {}  # the KP r depends only on the assets used
+    known: dict[bytes, Baseline] = {}  # usually one set: every window has the same assets
     for wb in batch.windows:
         rows = slice(l1 + wb.window[0] - first, l1 + wb.window[1] - first + 1)
         used = usable(inc, wb.car, wb.var_car)
         key = used.tobytes()
         if key not in known:
-            known[key] = mean_residual_correlation(batch.fit.resid, used)
-        cnt, caar, tests, r = aggregate_tests(
-            wb.car, wb.var_car, batch.fit.dof, batch.fit.n_est, batch.fit.resid, batch.u, rows, inc,
-            r=known[key],
-        )
-        out.append(Aggregate(wb.window, cnt, caar, tests, r))
+            known[key] = baseline(batch.fit.resid, batch.u, batch.fit.n_est, used)
+        cnt, caar, tests = aggregate_tests(wb.car, wb.var_car, batch.fit.dof, rows, used, known[key])
+        out.append(Aggregate(wb.window, cnt, caar, tests, known[key].r))
     return tuple(out)

@@ -9,6 +9,8 @@ assets for BMP). Formulas and references: docs/methods.md, "Event studies".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import stats
 
@@ -91,18 +93,18 @@ def _p_t(t: np.ndarray, df: np.ndarray) -> np.ndarray:
 
 
 def ranks(values: np.ndarray) -> np.ndarray:
-    """Ranks along axis 1 (1 = smallest), ties averaged, NaN kept as NaN: (B, L, N)."""
-    b, l, n = values.shape
-    v = np.ascontiguousarray(np.swapaxes(values, 1, 2)).reshape(b * n, l)  # sort contiguous rows
-    order = np.argsort(v, axis=1)  # NaN sort last
-    flat = (order + (np.arange(b * n) * l)[:, None]).ravel()
-    srt = v.ravel()[flat].reshape(b * n, l)
-    if np.any(srt[:, 1:] == srt[:, :-1]):  # ties: average them (rare with real returns)
+    """Ranks along axis 1 (1 = smallest), ties averaged, NaN kept as NaN: (B, L, N).
+
+    One argsort over contiguous (B, N, L) rows; the result is a (B, L, N) view of them."""
+    v = np.ascontiguousarray(np.swapaxes(values, 1, 2))  # (B, N, L): sort contiguous rows
+    order = np.argsort(v, axis=2)  # NaN sort last
+    srt = np.take_along_axis(v, order, axis=2)
+    if np.any(srt[..., 1:] == srt[..., :-1]):  # ties: average them (rare with real returns)
         return np.where(np.isfinite(values), stats.rankdata(values, axis=1, nan_policy="omit"), np.nan)
-    rank = np.empty(b * n * l)
-    rank[flat] = np.tile(np.arange(1, l + 1, dtype=float), b * n)
-    rank = np.swapaxes(rank.reshape(b, n, l), 1, 2)
-    return np.where(np.isfinite(values), rank, np.nan)
+    rank = np.empty_like(v)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(1.0, v.shape[2] + 1.0), v.shape), axis=2)
+    rank[~np.isfinite(v)] = np.nan
+    return np.swapaxes(rank, 1, 2)
 
 
 def centred_ranks(values: np.ndarray) -> np.ndarray:
@@ -118,23 +120,63 @@ def usable(include: np.ndarray, car: np.ndarray, var_car: np.ndarray) -> np.ndar
         return include & np.isfinite(car) & np.isfinite(var_car) & (var_car > 0)
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """The window-independent pieces of the tests for one set of included assets.
+
+    ``r`` (B,) the KP mean residual correlation; ``sd_aar``, ``m_days`` (B,) the
+    crude-dependence sd of the estimation-window AAR and its number of days; ``zt``
+    (B, L) the rank test's daily Z_t over estimation plus event-period days and
+    ``s_rank`` (B,) their sd; ``pos_share`` (B, N) each asset's share of positive
+    estimation residuals (the generalised sign test's p)."""
+
+    r: np.ndarray
+    sd_aar: np.ndarray
+    m_days: np.ndarray
+    zt: np.ndarray
+    s_rank: np.ndarray
+    pos_share: np.ndarray
+
+
+def baseline(resid: np.ndarray, u: np.ndarray, n_est: np.ndarray, include: np.ndarray) -> Baseline:
+    """:class:`Baseline` of the assets in ``include`` (B, N), from estimation residuals
+    ``resid`` (B, L1, N), :func:`centred_ranks` ``u`` (B, L, N) and ``n_est`` (B, N).
+    Computed once per batch and asset set, shared by every window."""
+    inc = np.asarray(include, dtype=bool)
+    w = inc[:, :, None].astype(float)  # (B, N, 1): sums over assets as matrix products
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # Brown-Warner crude dependence: AAR_t over the included assets with a residual
+        fin = np.isfinite(resid)
+        cnt = (fin.astype(float) @ w)[..., 0]  # (B, L1)
+        aar = np.where(cnt > 0, (np.where(fin, resid, 0.0) @ w)[..., 0] / np.maximum(cnt, 1), np.nan)
+        m_days = np.isfinite(aar).sum(axis=1)
+        aar_mean = np.nansum(aar, axis=1) / m_days
+        sd_aar = np.sqrt(np.nansum((aar - aar_mean[:, None]) ** 2, axis=1) / (m_days - 1))
+
+        # rank test: Z_t = sum_i (U_it - 1/2) / sqrt(N_t), S = sqrt(mean Z_t^2)
+        ok = np.isfinite(u)
+        n_t = (ok.astype(float) @ w)[..., 0]  # (B, L)
+        zt = np.where(n_t > 0, (np.where(ok, u, 0.0) @ w)[..., 0] / np.sqrt(np.maximum(n_t, 1)), np.nan)
+        s_rank = np.sqrt(np.nansum(zt**2, axis=1) / np.isfinite(zt).sum(axis=1))
+
+        pos_share = (np.where(fin, resid > 0, False).sum(axis=1)) / n_est
+    return Baseline(mean_residual_correlation(resid, inc), sd_aar, m_days, zt, s_rank, pos_share)
+
+
 def aggregate_tests(
     car: np.ndarray,
     var_car: np.ndarray,
     dof: np.ndarray,
-    n_est: np.ndarray,
-    resid: np.ndarray,
-    u: np.ndarray,
     window_rows: slice,
     include: np.ndarray,
-    r: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    base: Baseline,
+) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """N, CAAR and every test for one window.
 
-    ``car``, ``var_car``, ``dof`` (= L1_i - k), ``n_est`` (B, N); ``resid`` (B, L1, N);
-    ``u`` (B, L, N) :func:`centred_ranks` over estimation plus event-period days, and
-    ``window_rows`` the window's rows in it; ``corr`` (B, N, N) from
-    :func:`residual_correlation`; ``include`` (B, N). Returns ``(n, caar, {test: (stat, p)})``.
+    ``car``, ``var_car``, ``dof`` (= L1_i - k) (B, N); ``window_rows`` the window's rows
+    in the rank test's days (estimation plus event period); ``include`` (B, N) the
+    usable assets (:func:`usable`) and ``base`` their :func:`baseline`.
+    Returns ``(n, caar, {test: (stat, p)})``, each (B,).
     """
     inc = usable(include, car, var_car)
     w = inc.astype(float)
@@ -158,47 +200,26 @@ def aggregate_tests(
         out["bmp"] = (bmp, _p_t(bmp, n - 1))
 
         # Kolari-Pynnonen (2010): BMP * sqrt((1-r)/(1+(N-1)r)), r mean off-diagonal corr
-        if r is None:
-            r = mean_residual_correlation(resid, inc)
+        r = base.r
         factor = (1.0 - r) / (1.0 + (n - 1.0) * r)
         kp = np.where(factor > 0, bmp * np.sqrt(np.where(factor > 0, factor, 0.0)), np.nan)
         out["kp"] = (kp, _p_t(kp, n - 1))
 
         # Brown-Warner (1985) crude dependence: CAAR / (sqrt(L2) sd(AAR_est)), t(L1-1)
-        res_in = np.where(inc[:, None, :] & np.isfinite(resid), resid, 0.0)
-        cnt = (inc[:, None, :] & np.isfinite(resid)).sum(axis=2)
-        aar = np.where(cnt > 0, res_in.sum(axis=2) / np.maximum(cnt, 1), np.nan)  # (B, L1)
-        m_days = np.isfinite(aar).sum(axis=1)
-        aar_mean = np.nansum(aar, axis=1) / m_days
-        sd_aar = np.sqrt(np.nansum((aar - aar_mean[:, None]) ** 2, axis=1) / (m_days - 1))
-        crude = caar / (np.sqrt(l2) * sd_aar)
-        out["crude"] = (crude, _p_t(crude, m_days - 1))
+        crude = caar / (np.sqrt(l2) * base.sd_aar)
+        out["crude"] = (crude, _p_t(crude, base.m_days - 1))
 
-        # Corrado (1989) rank, Cowan (1992) / Campbell-Wasley (1993) for multi-day windows
-        out["rank"] = _rank_test(u, window_rows, inc)
+        # Corrado (1989) rank, Cowan (1992) / Campbell-Wasley (1993) for multi-day windows:
+        # T = sum_{t in window} Z_t / (sqrt(L2) S), N(0,1)
+        zw = base.zt[:, window_rows]
+        full = np.isfinite(zw).all(axis=1)
+        tr = np.where(full, np.nansum(zw, axis=1) / (np.sqrt(l2) * base.s_rank), np.nan)
+        out["rank"] = (tr, _p_normal(tr))
 
         # Cowan (1992) generalised sign: Z = (w - N p) / sqrt(N p (1 - p))
-        pos_share = (np.where(np.isfinite(resid), resid > 0, False).sum(axis=1)) / n_est
-        p_hat = np.where(inc, pos_share, 0.0).sum(axis=1) / n
+        p_hat = np.where(inc, base.pos_share, 0.0).sum(axis=1) / n
         wins = (inc & (car > 0)).sum(axis=1)
         gs = (wins - n * p_hat) / np.sqrt(n * p_hat * (1.0 - p_hat))
         gs = np.where((n > 0) & (p_hat > 0) & (p_hat < 1), gs, np.nan)
         out["gsign"] = (gs, _p_normal(gs))
-    return n, np.where(n > 0, caar, np.nan), out, r
-
-
-def _rank_test(u: np.ndarray, rows: slice, inc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rank test from centred standardised ranks ``u`` (B, L, N) over estimation plus
-    event-period days: Z_t = sum_i (U_it - 1/2) / sqrt(N_t) over included assets,
-    S = sqrt(mean over the L days of Z_t^2), T = sum_{t in window} Z_t / (sqrt(L2) S), N(0,1)."""
-    l2 = rows.stop - rows.start
-    ok = np.isfinite(u) & inc[:, None, :]
-    n_t = ok.sum(axis=2)  # (B, L)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        zt = np.where(n_t > 0, np.where(ok, u, 0.0).sum(axis=2) / np.sqrt(np.maximum(n_t, 1)), np.nan)
-        days = np.isfinite(zt).sum(axis=1)
-        s = np.sqrt(np.nansum(zt**2, axis=1) / days)
-        zw = zt[:, rows]
-        full = np.isfinite(zw).all(axis=1)
-        t = np.where(full, np.nansum(zw, axis=1) / (np.sqrt(l2) * s), np.nan)
-    return t, _p_normal(t)
+    return n, np.where(n > 0, caar, np.nan), out

@@ -7,6 +7,7 @@ vectorised core (:mod:`batch`, :mod:`placebo`, :mod:`rebound`) and assembles the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -82,8 +83,70 @@ def run_event_study(
     ``placebo_exclude``: dates whose sessions placebo windows must avoid (default: the
     other events of the catalogue).
     """
+    return run_event_studies(closes, [event], tickers, spec, groups, placebo_exclude)[0]
+
+
+@dataclass(frozen=True)
+class _Panel:
+    """The aligned data shared by every event: ``rets`` (T, ·) returns on the market's
+    sessions, ``y`` (T, N) the assets', ``x`` (T, q) the regressors', ``span`` the
+    days evaluated, ``warnings`` those about the data (not about an event)."""
+
+    tickers: list
+    groups: dict
+    calendar: pd.DatetimeIndex
+    group_masks: dict
+    rets: pd.DataFrame
+    y: np.ndarray
+    x: np.ndarray
+    span: tuple
+    horizon: int
+    warnings: tuple
+
+
+def run_event_studies(
+    closes: pd.DataFrame,
+    events: Iterable[Any],
+    tickers: Iterable[str] = (),
+    spec: EventStudySpec | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    placebo_exclude: Iterable[date | str] | None = None,
+) -> tuple[EventStudyResult, ...]:
+    """:func:`run_event_study` for M events at once, one result per event in order.
+
+    The data are aligned once and every event's fit, windows and tests are computed in
+    one batch (B = M), so many events cost little more than one; the results equal those
+    of calling :func:`run_event_study` per event. Placebo inference runs per event.
+    """
     spec = spec or EventStudySpec()
-    ev = resolve_event(event)
+    evs = [resolve_event(e) for e in events]
+    if not evs:
+        raise InputError("no events to study: give at least one event")
+    panel = _panel(closes, tickers, spec, groups)
+    locs = [_locate(ev, panel) for ev in evs]
+    pos = np.array([loc[3] for loc in locs])
+    batch = run_batch(panel.y, panel.x, pos, spec, span=panel.span)
+    excluded = [_exclusions(panel, spec, batch.fit, e, p) for e, p in enumerate(pos)]
+    include = np.array([[t not in dict(ex) for t in panel.tickers] for ex in excluded])
+    for ev, ex, inc, loc in zip(evs, excluded, include, locs):
+        if not inc.any():
+            raise InputError(
+                f"no asset left to study for {ev.id} (day 0 {loc[0]:%Y-%m-%d}): "
+                + "; ".join(f"{t}: {why}" for t, why in ex)
+            )
+    overall = aggregates(batch, include)
+    group_aggs = {name: aggregates(batch, include & mask) for name, mask in panel.group_masks.items()}
+    stats_ = _asset_stats(batch)
+    return tuple(
+        _result(panel, spec, batch, e, ev, loc, excluded[e], include[e], overall, group_aggs, stats_,
+                placebo_exclude)
+        for e, (ev, loc) in enumerate(zip(evs, locs))
+    )
+
+
+def _panel(closes: pd.DataFrame, tickers: Iterable[str], spec: EventStudySpec,
+           groups: Mapping[str, Sequence[str]] | None) -> _Panel:
+    """Check the inputs and align returns on the market's sessions (once for all events)."""
     tickers = list(dict.fromkeys(str(t).strip().upper() for t in tickers if str(t).strip()))
     groups = {str(k): [str(t).strip().upper() for t in v] for k, v in (groups or {}).items()}
     for name, members in groups.items():
@@ -94,90 +157,116 @@ def run_event_study(
     if not tickers:
         raise InputError("no tickers to study: give tickers or a group")
     closes = _check_frame(closes, [spec.market, *spec.regressors, *tickers])
-
     warnings: list[str] = []
     calendar = closes.index[closes[spec.market].notna()]
     off = int(closes.loc[closes[spec.market].isna(), tickers].notna().sum().sum())
     if off:
         warnings.append(f"{off} asset prices on days without a {spec.market} price were left out")
-    prices = closes.reindex(calendar)
-
-    from stress.events.catalogue import map_to_session
-
-    day0_ts, shifted, note = map_to_session(ev.date, calendar)
-    if shifted:
-        warnings.append(note)
-    rets = to_returns(prices, spec.returns)
-    if day0_ts not in rets.index:
-        raise InputError(f"day 0 {day0_ts:%Y-%m-%d} is the first session of the data: no return on day 0")
-    pos = int(rets.index.get_loc(day0_ts))
-    y = rets[tickers].to_numpy(dtype=float)
-    x = rets[list(spec.regressors)].to_numpy(dtype=float)
+    rets = to_returns(closes.reindex(calendar), spec.returns)
     horizon = max(spec.rebound_horizons, default=0)
     first, last = event_period(spec.windows)
-    span = (min(first, 0), max(last, horizon))
-    batch = run_batch(y, x, np.array([pos]), spec, span=span)
-    fit = batch.fit
+    return _Panel(
+        tickers, groups, calendar, {name: np.array([t in set(m) for t in tickers]) for name, m in groups.items()},
+        rets, rets[tickers].to_numpy(dtype=float), rets[list(spec.regressors)].to_numpy(dtype=float),
+        (min(first, 0), max(last, horizon)), horizon, tuple(warnings),
+    )
 
-    # exclusions, named with the reason
+
+def _locate(ev, panel: _Panel) -> tuple:
+    """(day 0 Timestamp, shifted, note, row of day 0 in the returns) of one event."""
+    from stress.events.catalogue import map_to_session
+
+    day0_ts, shifted, note = map_to_session(ev.date, panel.calendar)
+    if day0_ts not in panel.rets.index:
+        raise InputError(f"day 0 {day0_ts:%Y-%m-%d} is the first session of the data: no return on day 0")
+    return day0_ts, shifted, note, int(panel.rets.index.get_loc(day0_ts))
+
+
+def _exclusions(panel: _Panel, spec: EventStudySpec, fit, e: int, pos: int) -> list[tuple[str, str]]:
+    """(ticker, reason) of the assets left out of event ``e`` of the batch, in ticker order."""
+    n_est, sigma = fit.n_est[e], fit.sigma[e]
+    regressor = np.array([t in spec.regressors for t in panel.tickers])
+    flagged = regressor | (n_est < spec.min_estimation) | ~(sigma > 0)
     a, b = spec.estimation
-    est_dates = _dates(rets.index, pos + a, pos + b)
-    excluded: list[tuple[str, str]] = []
-    for j, t in enumerate(tickers):
-        n_est = int(fit.n_est[0, j])
-        if t in spec.regressors:
-            excluded.append((t, f"it is a regressor of the {spec.model} model (abnormal return identically 0)"))
-        elif n_est < spec.min_estimation:
-            excluded.append((t, f"{n_est} estimation returns in [{a},{b}] ({est_dates}), fewer than the minimum {spec.min_estimation}"))
-        elif not fit.sigma[0, j] > 0:
-            excluded.append((t, "zero residual variance in the estimation window"))
-    bad = {t for t, _ in excluded}
-    include = np.array([t not in bad for t in tickers])
-    for t, why in excluded:
-        warnings.append(f"{t} excluded: {why}")
-    if not include.any():
-        raise InputError(
-            f"no asset left to study for {ev.id} (day 0 {day0_ts:%Y-%m-%d}): "
-            + "; ".join(f"{t}: {why}" for t, why in excluded)
+    out = []
+    for j in np.flatnonzero(flagged):
+        t = panel.tickers[j]
+        if regressor[j]:
+            out.append((t, f"it is a regressor of the {spec.model} model (abnormal return identically 0)"))
+        elif n_est[j] < spec.min_estimation:
+            est_dates = _dates(panel.rets.index, pos + a, pos + b)
+            out.append((t, f"{int(n_est[j])} estimation returns in [{a},{b}] ({est_dates}), fewer than the minimum {spec.min_estimation}"))
+        else:
+            out.append((t, "zero residual variance in the estimation window"))
+    return out
+
+
+def _asset_stats(batch) -> list[tuple[list, list, list]]:
+    """Per window, (B, N) lists of each asset's t = CAR / sqrt(Var(CAR)), its two-sided p
+    (Student t, dof of the fit) and missing days, computed as arrays in one pass."""
+    dof = np.where(batch.fit.dof > 0, batch.fit.dof, np.nan)
+    out = []
+    for wb in batch.windows:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.where(wb.var_car > 0, wb.car / np.sqrt(np.where(wb.var_car > 0, wb.var_car, 1.0)), np.nan)
+            p = 2 * stats.t.sf(np.abs(t), dof)
+        missing = (~np.isfinite(wb.returns)).sum(axis=1)
+        out.append((t.tolist(), np.where(np.isfinite(t), p, np.nan).tolist(), missing.tolist()))
+    return out
+
+
+def _window_aggs(scope: str, aggs, e: int) -> tuple[WindowAggregate, ...]:
+    """Event ``e``'s row of batched aggregates, as result objects."""
+    return tuple(
+        WindowAggregate(
+            scope=scope, window=ag.window, n=int(ag.n[e]), caar=float(ag.caar[e]),
+            tests={k: (float(st[e]), float(p[e])) for k, (st, p) in ag.tests.items()},
+            mean_corr=float(ag.mean_corr[e]), placebo_p=None,
         )
+        for ag in aggs
+    )
 
-    # gaps and windows past the data
-    n_rows = len(rets)
-    for w in spec.windows:
-        if pos + w[1] >= n_rows:
-            warnings.append(f"window [{w[0]},{w[1]}] runs past the last session {rets.index[-1]:%Y-%m-%d}: its CAR is undefined")
+
+def _gap_warnings(panel: _Panel, spec: EventStudySpec, batch, e: int, pos: int, include: np.ndarray) -> list[str]:
+    """Windows past the data and included assets with missing returns in a window."""
+    rets, out = panel.rets, []
+    for wb in batch.windows:
+        w = wb.window
+        if pos + w[1] >= len(rets):
+            out.append(f"window [{w[0]},{w[1]}] runs past the last session {rets.index[-1]:%Y-%m-%d}: its CAR is undefined")
             continue
-        wb = next(x for x in batch.windows if x.window == w)
-        for j, t in enumerate(tickers):
-            gaps = np.flatnonzero(~np.isfinite(wb.returns[0, :, j]))
-            if include[j] and gaps.size:
-                days = ", ".join(f"{rets.index[pos + w[0] + g]:%Y-%m-%d}" for g in gaps[:5])
-                warnings.append(
-                    f"{t}: {gaps.size} missing return(s) in window [{w[0]},{w[1]}] ({days}): "
-                    f"CAR undefined, left out of that window's aggregates"
-                )
+        gappy = include & ~np.isfinite(wb.returns[e]).all(axis=0)
+        for j in np.flatnonzero(gappy):
+            gaps = np.flatnonzero(~np.isfinite(wb.returns[e, :, j]))
+            days = ", ".join(f"{rets.index[pos + w[0] + g]:%Y-%m-%d}" for g in gaps[:5])
+            out.append(
+                f"{panel.tickers[j]}: {gaps.size} missing return(s) in window [{w[0]},{w[1]}] ({days}): "
+                f"CAR undefined, left out of that window's aggregates"
+            )
+    return out
 
-    # aggregates: all assets, then each group
-    def window_aggs(scope: str, mask: np.ndarray) -> tuple[WindowAggregate, ...]:
-        aggs = aggregates(batch, include & mask)
-        out = []
-        for ag in aggs:
-            out.append(WindowAggregate(
-                scope=scope, window=ag.window, n=int(ag.n[0]), caar=float(ag.caar[0]),
-                tests={k: (float(s[0]), float(p[0])) for k, (s, p) in ag.tests.items()},
-                mean_corr=float(ag.mean_corr[0]), placebo_p=None,
-            ))
-        return tuple(out)
 
-    everyone = np.ones(len(tickers), dtype=bool)
-    overall = window_aggs("all", everyone)
-    group_masks = {name: np.array([t in set(m) for t in tickers]) for name, m in groups.items()}
-    group_aggs = {name: window_aggs(name, mask) for name, mask in group_masks.items()}
+def _result(panel: _Panel, spec: EventStudySpec, batch, e: int, ev, loc: tuple, excluded: list,
+            include: np.ndarray, overall_b, group_b: dict, asset_stats: list,
+            placebo_exclude) -> EventStudyResult:
+    """The result of event ``e`` of the batch: warnings, aggregates, placebo, rebound, assets."""
+    day0_ts, shifted, note, pos = loc
+    rets, tickers, groups, group_masks, span, horizon = (
+        panel.rets, panel.tickers, panel.groups, panel.group_masks, panel.span, panel.horizon)
+    y, x, fit = panel.y, panel.x, batch.fit
+    warnings = list(panel.warnings) + ([note] if shifted else [])
+    warnings += [f"{t} excluded: {why}" for t, why in excluded]
+    bad = {t for t, _ in excluded}
+    warnings += _gap_warnings(panel, spec, batch, e, pos, include)
+
+    overall = _window_aggs("all", overall_b, e)
+    group_aggs = {name: _window_aggs(name, aggs, e) for name, aggs in group_b.items()}
     for name, mask in group_masks.items():
         if not (mask & include).any():
             warnings.append(f"group {name}: every member was excluded; its aggregates are empty")
 
     # placebo
+    first = event_period(spec.windows)[0]
     blocked = _blocked_positions(rets.index, placebo_exclude, ev, pos)
     placebo = run_placebo(
         y, x, pos, spec, include, [g.caar for g in overall],
@@ -188,45 +277,24 @@ def run_event_study(
     n_near = sum(1 for i in blocked if pos - spec.placebo_pool + first <= i < pos)
     if placebo is not None:
         placebo_dates = tuple(f"{d:%Y-%m-%d}" for d in rets.index[placebo.positions])
-        overall = tuple(_with_p(g, w.p_empirical) for g, w in zip(overall, placebo.windows)) if placebo.windows else overall
-        for name in group_aggs:
-            if placebo.windows:
+        if placebo.windows:
+            overall = tuple(_with_p(g, w.p_empirical) for g, w in zip(overall, placebo.windows))
+            for name in group_aggs:
                 group_aggs[name] = tuple(_with_p(g, w.group_p[name]) for g, w in zip(group_aggs[name], placebo.windows))
         warnings += placebo_warnings(placebo, spec, n_near)
 
     # rebound from day 0
+    n_rows = len(rets)
     s0 = -span[0]
-    path_ar = np.where(include[None, :], batch.ar_span[0, s0 : s0 + horizon + 1], np.nan)
+    path_ar = np.where(include[None, :], batch.ar_span[e, s0 : s0 + horizon + 1], np.nan)
     if pos + horizon >= n_rows:
         warnings.append(f"rebound: day +{horizon} is past the last session {rets.index[-1]:%Y-%m-%d}; later horizons are undefined")
     rb_assets = rebound(tickers, path_ar, spec.rebound_horizons)
     rb_groups = group_rebound(rb_assets, {"all": include, **group_masks})
 
     # per-asset results
-    assets = []
     days = tuple(range(span[0], span[1] + 1))
     dates = tuple(f"{rets.index[pos + d]:%Y-%m-%d}" if 0 <= pos + d < n_rows else None for d in days)
-    names = _param_names(spec)
-    for j, t in enumerate(tickers):
-        if not include[j]:
-            continue
-        params = fit.params[0, j]
-        betas = dict(zip(names[1:], params[1:].tolist())) if spec.model != "market-adjusted" else {spec.market: 1.0}
-        alpha = float(params[0]) if spec.model != "market-adjusted" else 0.0
-        wins = []
-        for wb in batch.windows:
-            car, var = float(wb.car[0, j]), float(wb.var_car[0, j])
-            tstat = car / np.sqrt(var) if var > 0 else float("nan")
-            p = float(2 * stats.t.sf(abs(tstat), fit.dof[0, j])) if tstat == tstat else float("nan")
-            wins.append(AssetWindow(wb.window, car, float(wb.bhar[0, j]), var, float(tstat), p,
-                                    int((~np.isfinite(wb.returns[0, :, j])).sum())))
-        assets.append(AssetResult(
-            ticker=t, groups=tuple(n for n, m in groups.items() if t in m),
-            n_estimation=int(fit.n_est[0, j]), alpha=alpha,
-            beta=betas.get(spec.market),
-            betas=betas, sigma=float(fit.sigma[0, j]),
-            return_day0=float(y[pos, j]), ar_day0=float(batch.ar_span[0, s0, j]), windows=tuple(wins),
-        ))
     inc_idx = np.flatnonzero(include)
     info = EventInfo(
         id=ev.id, date=ev.date.isoformat(), day0=f"{day0_ts:%Y-%m-%d}", shifted=bool(shifted), note=note,
@@ -234,17 +302,46 @@ def run_event_study(
         market_return_day0=float(rets[spec.market].iloc[pos]),
     )
     return EventStudyResult(
-        event=info, spec=spec, assets=tuple(assets), excluded=tuple(excluded), aggregate=overall,
+        event=info, spec=spec, assets=_assets(panel, spec, batch, e, pos, inc_idx, asset_stats),
+        excluded=tuple(excluded), aggregate=overall,
         groups=tuple(
             GroupResult(name, tuple(m), tuple(t for t in m if t not in bad), group_aggs[name])
             for name, m in groups.items()
         ),
         days=days, dates=dates,
-        ar=batch.ar_span[0][:, inc_idx], returns=_span_rows(y, pos, span)[:, inc_idx],
+        ar=batch.ar_span[e][:, inc_idx], returns=_span_rows(y, pos, span)[:, inc_idx],
         placebo=placebo, placebo_dates=placebo_dates,
         rebound_assets=rebound([tickers[j] for j in inc_idx], path_ar[:, inc_idx], spec.rebound_horizons),
         rebound_groups=rb_groups, warnings=tuple(warnings),
     )
+
+
+def _assets(panel: _Panel, spec: EventStudySpec, batch, e: int, pos: int, inc_idx: np.ndarray,
+            asset_stats: list) -> tuple[AssetResult, ...]:
+    """The included assets' fits and windows for event ``e`` (numbers taken from lists,
+    not numpy scalars, to keep the per-asset loop light)."""
+    fit, s0 = batch.fit, -panel.span[0]
+    names = _param_names(spec)
+    params, sigma, n_est = fit.params[e].tolist(), fit.sigma[e].tolist(), fit.n_est[e].tolist()
+    ret0, ar0 = panel.y[pos].tolist(), batch.ar_span[e, s0].tolist()
+    wins = [(wb.window, wb.car[e].tolist(), wb.bhar[e].tolist(), wb.var_car[e].tolist(),
+             t[e], p[e], miss[e]) for wb, (t, p, miss) in zip(batch.windows, asset_stats)]
+    member = {t: tuple(n for n, m in panel.groups.items() if t in m) for t in panel.tickers}
+    out = []
+    for j in inc_idx.tolist():
+        t = panel.tickers[j]
+        if spec.model != "market-adjusted":
+            betas, alpha = dict(zip(names[1:], params[j][1:])), params[j][0]
+        else:
+            betas, alpha = {spec.market: 1.0}, 0.0
+        out.append(AssetResult(
+            ticker=t, groups=member[t], n_estimation=int(n_est[j]), alpha=alpha,
+            beta=betas.get(spec.market), betas=betas, sigma=sigma[j],
+            return_day0=ret0[j], ar_day0=ar0[j],
+            windows=tuple(AssetWindow(w, car[j], bhar[j], var[j], tt[j], pp[j], int(mm[j]))
+                          for w, car, bhar, var, tt, pp, mm in wins),
+        ))
+    return tuple(out)
 
 
 def _check_frame(closes: pd.DataFrame, needed: list[str]) -> pd.DataFrame:
@@ -252,7 +349,8 @@ def _check_frame(closes: pd.DataFrame, needed: list[str]) -> pd.DataFrame:
         raise DataError("no prices given for the event study")
     closes = closes.copy()
     closes.columns = [str(c).upper() for c in closes.columns]
-    missing = [t for t in dict.fromkeys(needed) if t not in closes.columns or closes[t].isna().all()]
+    have = set(closes.columns[closes.notna().any().to_numpy()])  # one pass, not one Series per column
+    missing = [t for t in dict.fromkeys(needed) if t not in have]
     if missing:
         raise DataError(f"no prices for {' '.join(missing)} in the data given to the event study")
     closes.index = pd.DatetimeIndex(closes.index)
