@@ -48,6 +48,8 @@ def gather(values: np.ndarray, day0: np.ndarray, window: Window) -> np.ndarray:
     t = values.shape[0]
     idx = day0[:, None] + np.arange(window[0], window[1] + 1)[None, :]
     inside = (idx >= 0) & (idx < t)
+    if inside.all():
+        return values[idx]
     padded = np.concatenate([values, np.full((1,) + values.shape[1:], np.nan)])
     return padded[np.where(inside, idx, t)]
 
@@ -81,12 +83,12 @@ def fit_normal(y: np.ndarray, x: np.ndarray, model: str) -> Fit:
     row_ok = np.isfinite(design).all(axis=-1) & np.isfinite(offset)
     mask = np.isfinite(y) & row_ok[..., None]
     design = np.where(row_ok[..., None], design, 0.0)
-    target = np.where(mask, y - np.where(row_ok, offset, 0.0)[..., None], 0.0)
-    w = mask.astype(float)
+    target = y - np.where(row_ok, offset, 0.0)[..., None]  # (B, L1, N), zero off the mask:
+    np.copyto(target, 0.0, where=~mask)  # full-size arrays are few and reused in place
     n_est = mask.sum(axis=1)
     if p:
         outer = (design[..., :, None] * design[..., None, :]).reshape(b, l1, p * p)
-        a = np.matmul(np.swapaxes(w, 1, 2), outer).reshape(b, n, p, p)
+        a = np.matmul(np.swapaxes(mask.astype(float), 1, 2), outer).reshape(b, n, p, p)
         xty = np.matmul(np.swapaxes(target, 1, 2), design)  # (B, N, p)
         ok = n_est > p
         a = np.where(ok[..., None, None], a, np.eye(p))
@@ -95,18 +97,21 @@ def fit_normal(y: np.ndarray, x: np.ndarray, model: str) -> Fit:
         except np.linalg.LinAlgError:
             ainv = np.linalg.pinv(a)
         params = np.matmul(ainv, xty[..., None])[..., 0]
-        fitted = np.matmul(design, np.swapaxes(params, 1, 2))
+        resid = np.matmul(design, np.swapaxes(params, 1, 2))  # fitted, then target - fitted
+        np.subtract(target, resid, out=resid)
         params = np.where(ok[..., None], params, np.nan)
         ainv = np.where(ok[..., None, None], ainv, np.nan)
     else:
         ainv = np.zeros((b, n, 0, 0))
         params = np.zeros((b, n, 0))
-        fitted = np.zeros_like(target)
+        resid = target
         ok = n_est > 0
-    resid = np.where(mask, target - fitted, np.nan)
+    np.copyto(resid, 0.0, where=~mask)
+    ssr = np.einsum("bln,bln->bn", resid, resid)
+    np.copyto(resid, np.nan, where=~mask)
     dof = n_est - k
     with np.errstate(invalid="ignore", divide="ignore"):
-        sigma = np.sqrt(np.nansum(resid**2, axis=1) / dof)
+        sigma = np.sqrt(ssr / dof)
     sigma = np.where(ok, sigma, np.nan)
     return Fit(model, k, params, ainv, sigma, n_est, dof, resid)
 
@@ -245,6 +250,8 @@ def drop_short(fit: Fit, min_estimation: int) -> Fit:
     """The fit with assets of fewer than ``min_estimation`` estimation returns (or zero
     residual variance) set to NaN."""
     short = (fit.n_est < min_estimation) | ~(fit.sigma > 0)
+    if not short.any():
+        return fit
     nan = np.nan
     return Fit(
         fit.model,

@@ -10,6 +10,7 @@ assets for BMP). Formulas and references: docs/methods.md, "Event studies".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 from scipy import stats
@@ -68,13 +69,15 @@ def mean_residual_correlation(resid: np.ndarray, include: np.ndarray) -> np.ndar
     out = np.full(resid.shape[0], np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         if same.any():
-            x = np.where(on[same], resid[same], 0.0)
+            on_s = on if same.all() else on[same]
+            dev = np.where(on_s, resid if same.all() else resid[same], 0.0)  # (b, L1, N)
             days = any_t[same].sum(axis=1).astype(float)  # (b,)
-            mean = x.sum(axis=1) / days[:, None]
-            dev = np.where(on[same], x - mean[:, None, :], 0.0)
-            sd = np.sqrt((dev**2).sum(axis=1) / (days[:, None] - 1.0))
-            z = np.where(on[same], dev / np.where(sd > 0, sd, np.nan)[:, None, :], 0.0)
-            total = (z.sum(axis=2) ** 2).sum(axis=1) / (days - 1.0)
+            dev -= dev.sum(axis=1, keepdims=True) / days[:, None, None]
+            dev *= on_s  # deviations from each asset's mean, zero off its days
+            sd = np.sqrt(np.einsum("bln,bln->bn", dev, dev) / (days[:, None] - 1.0))
+            scale = np.where(inc[same], 1.0 / np.where(sd > 0, sd, np.nan), 0.0)  # (b, N)
+            zsum = np.matmul(dev, scale[:, :, None])[..., 0]  # (b, L1): sum_i z_it
+            total = (zsum**2).sum(axis=1) / (days - 1.0)
             k = n[same]
             out[same] = np.where((k >= 2) & (days >= 3), (total - k) / (k * (k - 1.0)), np.nan)
         if (~same).any():
@@ -92,26 +95,75 @@ def _p_t(t: np.ndarray, df: np.ndarray) -> np.ndarray:
     return 2.0 * stats.t.sf(np.abs(t), df)
 
 
+def _days_last(values: np.ndarray | Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """A new contiguous (B, N, L) array of (B, L, N) ``values`` or of blocks (B, Lj, N)
+    joined along the days axis, every non-finite value set to NaN; and the number of
+    finite values per row, (B, N, 1)."""
+    blocks = [values] if isinstance(values, np.ndarray) else list(values)
+    b, _, n = blocks[0].shape
+    v = np.empty((b, n, sum(x.shape[1] for x in blocks)))
+    start = 0
+    for x in blocks:
+        v[:, :, start:start + x.shape[1]] = np.swapaxes(x, 1, 2)
+        start += x.shape[1]
+    fin = np.isfinite(v)
+    m = fin.sum(axis=-1, keepdims=True)
+    if (m < v.shape[-1]).any():
+        v[~fin] = np.nan
+    return v, m
+
+
+def _sorted_ranks(srt: np.ndarray) -> np.ndarray | None:
+    """Ranks (1 = smallest, ties averaged) of the values of rows sorted along the last
+    axis, position by position: None if no row has ties (the rank is then k + 1), else
+    (first + last) / 2 + 1 over the positions k of each run of equal values (NaN never
+    equals, so NaNs never tie)."""
+    tie = srt[..., 1:] == srt[..., :-1]  # position k + 1 equals position k
+    if not tie.any():
+        return None
+    n_pos = srt.shape[-1]
+    pos = np.arange(n_pos)
+    no = np.zeros(srt.shape[:-1] + (1,), dtype=bool)
+    first = np.maximum.accumulate(np.where(np.concatenate([no, tie], axis=-1), 0, pos), axis=-1)
+    last = np.flip(np.minimum.accumulate(
+        np.flip(np.where(np.concatenate([tie, no], axis=-1), n_pos, pos), axis=-1), axis=-1), axis=-1)
+    return (first + last) / 2.0 + 1.0
+
+
+def _ranks_days_last(v: np.ndarray, m: np.ndarray, centred: bool) -> np.ndarray:
+    """Ranks along the last axis of (B, N, L) ``v`` with ``m`` (B, N, 1) finite values
+    each (from :func:`_days_last`), or U - 1/2 with U = K / (M + 1) if ``centred``;
+    NaN where missing. Overwrites and returns ``v``.
+
+    One argsort; the ranks are formed in sorted order (where ties are runs of equal
+    neighbours and the M non-missing values come first) and scattered back."""
+    order = np.argsort(v, axis=-1)  # NaN sort last
+    val = np.take_along_axis(v, order, axis=-1)  # sorted values, then overwritten by ranks
+    tied = _sorted_ranks(val)
+    val[...] = np.arange(1.0, v.shape[-1] + 1.0) if tied is None else tied
+    if centred:
+        val /= m + 1.0
+        val -= 0.5
+    if (m < v.shape[-1]).any():
+        val[np.arange(v.shape[-1]) >= m] = np.nan  # the missing values, sorted last
+    np.put_along_axis(v, order, val, axis=-1)
+    return v
+
+
 def ranks(values: np.ndarray) -> np.ndarray:
     """Ranks along axis 1 (1 = smallest), ties averaged, NaN kept as NaN: (B, L, N).
-
-    One argsort over contiguous (B, N, L) rows; the result is a (B, L, N) view of them."""
-    v = np.ascontiguousarray(np.swapaxes(values, 1, 2))  # (B, N, L): sort contiguous rows
-    order = np.argsort(v, axis=2)  # NaN sort last
-    srt = np.take_along_axis(v, order, axis=2)
-    if np.any(srt[..., 1:] == srt[..., :-1]):  # ties: average them (rare with real returns)
-        return np.where(np.isfinite(values), stats.rankdata(values, axis=1, nan_policy="omit"), np.nan)
-    rank = np.empty_like(v)
-    np.put_along_axis(rank, order, np.broadcast_to(np.arange(1.0, v.shape[2] + 1.0), v.shape), axis=2)
-    rank[~np.isfinite(v)] = np.nan
-    return np.swapaxes(rank, 1, 2)
+    Non-finite values count as missing. The result is a (B, L, N) view of (B, N, L)."""
+    return np.swapaxes(_ranks_days_last(*_days_last(values), centred=False), 1, 2)
 
 
-def centred_ranks(values: np.ndarray) -> np.ndarray:
+def centred_ranks(values: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
     """Standardised ranks minus one half, U_it - 1/2 with U_it = K_it / (M_i + 1), K_it
-    the rank of day t among asset i's M_i non-missing values: (B, L, N) -> (B, L, N)."""
-    m = np.isfinite(values).sum(axis=1)
-    return ranks(values) / (m[:, None, :] + 1.0) - 0.5
+    the rank of day t (ties averaged) among asset i's M_i non-missing values:
+    (B, L, N) -> (B, L, N), NaN where missing.
+
+    ``values`` may be a sequence of (B, Lj, N) blocks, ranked as their concatenation
+    along the days axis (without a concatenated copy)."""
+    return np.swapaxes(_ranks_days_last(*_days_last(values), centred=True), 1, 2)
 
 
 def usable(include: np.ndarray, car: np.ndarray, var_car: np.ndarray) -> np.ndarray:
@@ -143,23 +195,22 @@ def baseline(resid: np.ndarray, u: np.ndarray, n_est: np.ndarray, include: np.nd
     ``resid`` (B, L1, N), :func:`centred_ranks` ``u`` (B, L, N) and ``n_est`` (B, N).
     Computed once per batch and asset set, shared by every window."""
     inc = np.asarray(include, dtype=bool)
-    w = inc[:, :, None].astype(float)  # (B, N, 1): sums over assets as matrix products
     with np.errstate(invalid="ignore", divide="ignore"):
         # Brown-Warner crude dependence: AAR_t over the included assets with a residual
-        fin = np.isfinite(resid)
-        cnt = (fin.astype(float) @ w)[..., 0]  # (B, L1)
-        aar = np.where(cnt > 0, (np.where(fin, resid, 0.0) @ w)[..., 0] / np.maximum(cnt, 1), np.nan)
+        on = np.isfinite(resid) & inc[:, None, :]
+        cnt = on.sum(axis=2)  # (B, L1)
+        aar = np.where(cnt > 0, np.sum(resid, axis=2, where=on) / np.maximum(cnt, 1), np.nan)
         m_days = np.isfinite(aar).sum(axis=1)
         aar_mean = np.nansum(aar, axis=1) / m_days
         sd_aar = np.sqrt(np.nansum((aar - aar_mean[:, None]) ** 2, axis=1) / (m_days - 1))
 
         # rank test: Z_t = sum_i (U_it - 1/2) / sqrt(N_t), S = sqrt(mean Z_t^2)
-        ok = np.isfinite(u)
-        n_t = (ok.astype(float) @ w)[..., 0]  # (B, L)
-        zt = np.where(n_t > 0, (np.where(ok, u, 0.0) @ w)[..., 0] / np.sqrt(np.maximum(n_t, 1)), np.nan)
+        ok = np.isfinite(u) & inc[:, None, :]
+        n_t = ok.sum(axis=2)  # (B, L)
+        zt = np.where(n_t > 0, np.sum(u, axis=2, where=ok) / np.sqrt(np.maximum(n_t, 1)), np.nan)
         s_rank = np.sqrt(np.nansum(zt**2, axis=1) / np.isfinite(zt).sum(axis=1))
 
-        pos_share = (np.where(fin, resid > 0, False).sum(axis=1)) / n_est
+        pos_share = (resid > 0).sum(axis=1) / n_est  # NaN > 0 is False
     return Baseline(mean_residual_correlation(resid, inc), sd_aar, m_days, zt, s_rank, pos_share)
 
 
