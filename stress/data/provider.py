@@ -50,10 +50,12 @@ def load_closes(
     tickers = list(dict.fromkeys(t.upper() for t in tickers))
     have = set(store.tickers())
     absent = [t for t in tickers if t not in have]
+    network_down = ""
     if absent and not offline and fetcher is not None:
         try:
             failed = fetcher(store, absent, start or "2015-01-01", end or _today())
         except NetworkError as exc:
+            network_down = str(exc)
             warn(f"network unavailable ({exc}); using the store")
         else:
             for t, why in failed.items():
@@ -62,7 +64,10 @@ def load_closes(
     empty = [t for t in tickers if closes[t].isna().all()]
     never = [t for t in empty if t not in set(store.tickers())]
     if never:
-        raise no_data_error(never)
+        error = no_data_error(never)
+        if network_down:
+            error = DataError(f"{error} (the fetch failed: {network_down})")
+        raise error
     if empty:
         spans = ", ".join(
             f"{i.ticker} has {i.first} to {i.last}" for i in store.info_for(empty)
