@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import socket
 from pathlib import Path
@@ -81,3 +82,13 @@ def sample_home(sample_store_path, monkeypatch, tmp_path):
     shutil.copy(sample_store_path, home / "prices.sqlite")
     monkeypatch.setenv("STRESS_HOME", str(home))
     return home
+
+
+def close_on(sample_dir: Path, ticker: str, day: str) -> float:
+    """The close of ``ticker`` on ``day`` read straight from daily-close/TICKER.csv with the
+    csv module: an independent source for checks of what the store and the engine give."""
+    with open(sample_dir / "daily-close" / f"{ticker}.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["Date"] == day:
+                return float(row["Close"])
+    raise KeyError(f"{ticker} {day}")

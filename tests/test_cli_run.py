@@ -10,20 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from stress.cli import cli
+from conftest import close_on
 
 BOOKS = Path(__file__).resolve().parents[1] / "configs" / "portfolios"
 
 
 def invoke(*args):
     return CliRunner().invoke(cli, ["--offline", "run", *map(str, args)])
-
-
-def close_on(sample_dir: Path, ticker: str, day: str) -> float:
-    with open(sample_dir / "daily-close" / f"{ticker}.csv", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["Date"] == day:
-                return float(row["Close"])
-    raise KeyError(day)
 
 
 def test_default_replays_deepseek(sample_home):

@@ -3,7 +3,6 @@ files read directly; unknown and unpriced tickers listed at once with their line
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -13,16 +12,9 @@ import pytest
 from stress.errors import InputError
 from stress.portfolio.files import read_portfolio
 from stress.portfolio.valuation import DEFAULT_NAV, value_portfolios
+from conftest import close_on
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "portfolios"
-
-
-def close_on(sample_dir: Path, ticker: str, day: str) -> float:
-    with open(sample_dir / "daily-close" / f"{ticker}.csv", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["Date"] == day:
-                return float(row["Close"])
-    raise KeyError(day)
 
 
 def closes_for(store, files):

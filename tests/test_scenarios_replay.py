@@ -4,7 +4,6 @@ E[r_u | r_o] = S_uo S_oo^-1 r_o (checked with an independent numpy solve)."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -14,19 +13,12 @@ from stress.portfolio.files import read_portfolio
 from stress.scenarios.catalogue import load_scenarios, replay_spec
 from stress.scenarios.replay import window_returns
 from stress.scenarios.runner import RunOptions, run
+from conftest import close_on
 
 
 @pytest.fixture(scope="module")
 def catalogue():
     return load_scenarios()
-
-
-def close_on(sample_dir: Path, ticker: str, day: str) -> float:
-    with open(sample_dir / "daily-close" / f"{ticker}.csv", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["Date"] == day:
-                return float(row["Close"])
-    raise KeyError(day)
 
 
 def book(tmp_path, text, name="b.csv"):
