@@ -4,7 +4,6 @@ E[r_u | r_o] = S_uo S_oo^-1 r_o (checked with an independent numpy solve)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
