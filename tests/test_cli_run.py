@@ -130,3 +130,10 @@ def test_bad_portfolio_file_one_line(sample_home, tmp_path):
     assert r.exit_code == 2
     assert "NOPE (line 3)" in r.stderr and "FAKE (line 4)" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_as_of_after_the_data_warns_with_the_date_used(sample_home):
+    r = invoke(BOOKS / "ai_power.csv", "--as-of", "2030-01-01")
+    assert r.exit_code == 0, r.output
+    assert ("warning: --as-of 2030-01-01 is not a stored session; valued as of 2026-08-03, "
+            "the last stored session on or before it") in r.stderr

@@ -89,6 +89,9 @@ def run(
                          f"`stress prices fetch {' '.join(missing_extra)}`")
     books = value_portfolios(files, closes, as_of=options.as_of, nav=options.nav)
     as_of = books[0].as_of
+    if options.as_of is not None and _day(options.as_of) != as_of:
+        warnings.append(f"--as-of {options.as_of} is not a stored session; valued as of {as_of}, "
+                        "the last stored session on or before it")
 
     from stress.returns import to_returns
 
@@ -346,3 +349,10 @@ def _beyond_total_loss(rev, values, sens, market_move, tickers, books) -> list[s
 
 def _d(ts) -> str:
     return f"{ts:%Y-%m-%d}"
+
+
+def _day(text: str) -> str:
+    """A date as the user wrote it (already checked by the valuation) in ISO form."""
+    import pandas as pd
+
+    return f"{pd.Timestamp(text):%Y-%m-%d}"
