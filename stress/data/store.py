@@ -256,15 +256,9 @@ class PriceStore:
         return frame.set_index("date").astype(float)
 
     def _where(self, tickers: list[str], start: str | None, end: str | None) -> tuple[str, list]:
-        sql = " WHERE ticker IN (%s)" % ",".join("?" * len(tickers))
-        params: list = list(tickers)
-        if start:
-            sql += " AND date >= ?"
-            params.append(_iso(start))
-        if end:
-            sql += " AND date <= ?"
-            params.append(_iso(end))
-        return sql, params
+        """`` WHERE ticker IN (...) AND date >= ? AND date <= ?`` and its parameters."""
+        sql, params = _date_range(start, end)
+        return " WHERE ticker IN (%s)" % ",".join("?" * len(tickers)) + sql, [*tickers, *params]
 
     def _read(self, tickers: list[str], column: str, start, end) -> "pd.DataFrame":
         """One query per ticker on the (ticker, date) primary key, dates fetched as
@@ -278,14 +272,8 @@ class PriceStore:
 
         if not tickers:
             return pd.DataFrame(index=pd.DatetimeIndex([], name="date"))
-        sql = f"SELECT julianday(date), {column} FROM prices WHERE ticker = ? AND {column} IS NOT NULL"
-        tail: list = []
-        if start:
-            sql += " AND date >= ?"
-            tail.append(_iso(start))
-        if end:
-            sql += " AND date <= ?"
-            tail.append(_iso(end))
+        dates, tail = _date_range(start, end)
+        sql = f"SELECT julianday(date), {column} FROM prices WHERE ticker = ? AND {column} IS NOT NULL" + dates
         days, values = [], []
         for t in tickers:
             rows = self._conn.execute(sql, (t, *tail)).fetchall()
@@ -322,6 +310,18 @@ class PriceStore:
         for cache keys: it changes whenever their prices change."""
         parts = [f"{i.ticker}:{i.rows}:{i.last}:{i.fetched_at}" for i in self.info_for(tickers)]
         return "|".join(sorted(parts))
+
+
+def _date_range(start: str | None, end: str | None) -> tuple[str, list[str]]:
+    """`` AND date >= ? AND date <= ?`` (each part only when given) and its parameters."""
+    sql, params = "", []
+    if start:
+        sql += " AND date >= ?"
+        params.append(_iso(start))
+    if end:
+        sql += " AND date <= ?"
+        params.append(_iso(end))
+    return sql, params
 
 
 def _iso_ts(ts: datetime) -> str:
