@@ -153,6 +153,21 @@ def test_csv_tables_behind_the_charts(report):
     assert p.loc[0] - p.loc[-1] == pytest.approx(caar0, abs=1e-12)
 
 
+def test_recovery_share_only_for_significant_day0_moves(report):
+    """ai_power fell significantly (KP p < 0.05): its recovery share is 1 - CAR(0,h)/CAR(0,0)
+    from the CAR path; utilities' day-0 move is not significant: no share, and the page says so."""
+    csv = report["dir"] / "csv"
+    tests = pd.read_csv(csv / "tests.csv")
+    kp_p = tests[(tests["a"] == 0) & (tests["b"] == 0)].set_index("group")["kp_p"]
+    assert kp_p["ai_power"] < 0.05 <= kp_p["utilities"]
+    share = pd.read_csv(csv / "recovered.csv").set_index(["group", "horizon"])["share"]
+    path = pd.read_csv(csv / "rebound.csv").set_index(["group", "day"])["car"]
+    expected = 1 - path[("ai_power", 20)] / path[("ai_power", 0)]
+    assert share[("ai_power", 20)] == pytest.approx(expected, rel=1e-12)
+    assert share[("utilities", 20)] != share[("utilities", 20)]  # NaN: not given
+    assert "day-0 move not significant" in report["text"]
+
+
 @pytest.mark.sample_data
 def test_fixed_date_reruns_are_identical(home, tmp_path):
     light = ["--offline", "report", "deepseek-r1", "--group", "ai_power", "--placebo", "20",

@@ -96,7 +96,8 @@ FINDINGS_NOTE = (
     "assets). KP t: BMP corrected for the cross-correlation of residuals on a common event "
     "date (Kolari-Pynnonen). Placebo p: share of pre-event placebo sessions (no event) with a CAAR at "
     "least as large in absolute value. Recovered by +20: share of the day-0 move reversed by "
-    "day +20 (negative: the move extended).")
+    "day +20 (negative: the move extended); '-' where the day-0 move is not significant "
+    "(KP p >= 0.05).")
 
 
 # ---- page 2: CAR paths -----------------------------------------------------------------
@@ -398,7 +399,8 @@ def draw_rebound(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[s
             tab[f"h{h}"] = wide[h].to_numpy()
             cols.append(Column(f"h{h}", f"Recovered by +{h}", lambda v: pct(v, 0, sign=False)))
         fig.text(rect[0], rect[1] + 0.30 * rect[3], "Share of the day-0 move recovered "
-                 "(100% = back to the pre-event level; negative = the move extended)",
+                 "(100% = back to the pre-event level; negative = the move extended; "
+                 "'-' = day-0 move not significant, KP p >= 0.05)",
                  fontsize=8.5, weight="bold", va="bottom")
         tcolors = {(i, "label"): color_of(g, colors) for i, g in enumerate(wide.index)}
         draw_table(fig, sub_rect(rect, 0, 0, 1, 0.29), tab, cols, stretch=True, text_colors=tcolors)

@@ -162,10 +162,23 @@ def _rebound(result, groups) -> tuple[pd.DataFrame, pd.DataFrame]:
             continue
         for h in range(rb.path.shape[0]):
             path_rows.append({"group": name, "day": h, "car": float(rb.path[h, k])})
+        shown = _day0_significant(result, name)
         for j, h in enumerate(rb.horizons):
-            rec_rows.append({"group": name, "horizon": int(h), "share": float(rb.recovered[j, k])})
+            share = float(rb.recovered[j, k]) if shown else float("nan")
+            rec_rows.append({"group": name, "horizon": int(h), "share": share})
     return (pd.DataFrame(path_rows, columns=["group", "day", "car"]),
             pd.DataFrame(rec_rows, columns=["group", "horizon", "share"]))
+
+
+def _day0_significant(result, group: str, level: float = 0.05) -> bool:
+    """Whether the group's day-0 CAAR is significant by the clustering-robust KP test: a
+    share of a move that is not told apart from noise is not a recovery (for a +0.8%
+    day-0 move, "1 - CAR/AR(0)" reads as -256%). True when [0,0] was not studied."""
+    try:
+        p = result.window((0, 0), group).tests["kp"][1]
+    except KeyError:
+        return True
+    return bool(p == p and p < level)
 
 
 def _size(result) -> pd.DataFrame | None:

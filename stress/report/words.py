@@ -147,9 +147,12 @@ def _recovery(view: "EventView", group: str) -> str | None:
         return None
     h = 20 if 20 in rows.index else int(rows.index.max())
     share = rows.loc[h]
-    if share != share:
-        return f"Recovery by day +{h} cannot be measured (missing prices after the event)."
     reb = view.rebound[(view.rebound["group"] == group) & (view.rebound["day"] == h)]
+    if share != share:
+        if len(reb) and reb["car"].iloc[0] == reb["car"].iloc[0]:
+            return (f"The day-0 move is not significant (KP p >= 0.05), so no recovery share is "
+                    f"given (CAR from day 0 to +{h}: {pct(reb['car'].iloc[0])}).")
+        return f"Recovery by day +{h} cannot be measured (missing prices after the event)."
     car = f" (CAR from day 0 to +{h}: {pct(reb['car'].iloc[0])})" if len(reb) else ""
     if share < 0:
         lead = f"By day +{h} there was no rebound: the move extended by a further {pct(-share, 0, sign=False)} of its day-0 size{car}."
