@@ -28,8 +28,3 @@ def to_returns(prices: pd.DataFrame, kind: ReturnKind = "simple") -> pd.DataFram
     out = ratio - 1.0 if kind == "simple" else np.log(ratio)
     return pd.DataFrame(out, index=prices.index[1:], columns=prices.columns)
 
-
-def on_calendar(prices: pd.DataFrame, calendar: pd.DatetimeIndex) -> pd.DataFrame:
-    """Prices reindexed onto ``calendar`` (the market's trading days). Days an asset has
-    no price become NaN; days not on the calendar are dropped (the caller reports them)."""
-    return prices.reindex(calendar)
