@@ -112,3 +112,32 @@ def test_reference_set_makes_books_independent(tmp_path, sample_store, catalogue
     both = run(sample_store, [a, b], [catalogue.get("brexit-vote")], catalogue, reference=ref)
     # only Ledoit-Wolf's common shrinkage intensity can differ
     assert both.grid.pnl[0, 0] == pytest.approx(alone.grid.pnl[0, 0], rel=0.02)
+
+
+def test_positions_losers_and_propagated_columns(tmp_path, sample_store, catalogue):
+    """Per (book, scenario): position P&L = value x that scenario's return, top losers the
+    negative ones sorted, the grid frame's 'propagated' the held assets without history."""
+    a = book(tmp_path, "ticker,value\nGEV,1000\nNRG,500\nDUK,-300\n", "a.csv")
+    b = book(tmp_path, "ticker,value\nVST,800\nXLU,400\n", "b.csv")
+    specs = [catalogue.get("brexit-vote"), catalogue.get("deepseek-r1"),
+             replay_spec(catalogue.get("deepseek-r1"), (0, 4))]
+    res = run(sample_store, [a, b], specs, catalogue, market="SPY")
+    d = res.to_dict()
+    frame = res.grid_frame()
+    for p, (pf, held) in enumerate([(a, {"GEV": 1000, "NRG": 500, "DUK": -300}),
+                                    (b, {"VST": 800, "XLU": 400})]):
+        for s in range(len(specs)):
+            ret = {t: res.returns[res.tickers.index(t), s] for t in held}
+            pnl = {t: v * ret[t] for t, v in held.items()}
+            got = d["portfolios"][p]["scenarios"][s]
+            assert {r["ticker"]: r["pnl"] for r in got["positions"]} == pytest.approx(pnl)
+            losers = sorted((t for t in pnl if pnl[t] < 0), key=pnl.get)[:res.top]
+            assert got["top_losers"] == losers
+            assert [r["ticker"] for r in res.top_losers(p, s)] == losers
+            prop = [t for t in held if res.source[res.tickers.index(t), s] == "propagated"]
+            assert got["propagated"] == prop
+            assert frame["propagated"].iloc[p * len(specs) + s] == " ".join(prop)
+    # GEV (listed 2024) and VST have no 2016 prices: propagated at Brexit only
+    assert d["portfolios"][0]["scenarios"][0]["propagated"] == ["GEV"]
+    assert d["portfolios"][1]["scenarios"][0]["propagated"] == ["VST"]
+    assert d["portfolios"][1]["scenarios"][1]["propagated"] == []

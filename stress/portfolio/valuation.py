@@ -135,12 +135,11 @@ def value_portfolios(
         raise InputError("; ".join(problems))
     out = []
     for f in files:
-        out.append(_value_one(f, row, date, nav, closes))
+        out.append(_value_one(f, row, date, nav))
     return tuple(out)
 
 
-def _value_one(f: PortfolioFile, row: "pd.Series", date: str, nav: float | None,
-               closes: "pd.DataFrame") -> Portfolio:
+def _value_one(f: PortfolioFile, row: "pd.Series", date: str, nav: float | None) -> Portfolio:
     prices = np.array([row[p.ticker] for p in f.positions], dtype=float)
     qty = np.array([p.quantity for p in f.positions], dtype=float)
     warnings = list(f.warnings)

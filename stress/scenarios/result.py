@@ -82,10 +82,10 @@ class RunResult:
         total = float(self.grid.pnl[p, s])
         rows = []
         index = {t: j for j, t in enumerate(self.tickers)}
-        contribution = self.grid.contribution(p)
+        v, r = self.grid.values, self.grid.returns  # one column of grid.contribution(p)
         for t in book.tickers:
             j = index[t]
-            pnl = float(contribution[j, s])
+            pnl = float(v[p, j] * r[j, s])
             rows.append({"ticker": t, "value": float(self.values[p, j]),
                          "weight": float(self.values[p, j] / book.nav),
                          "return": float(self.returns[j, s]), "pnl": pnl,
@@ -98,8 +98,7 @@ class RunResult:
 
     def top_losers(self, p: int, s: int, n: int | None = None) -> list[dict[str, Any]]:
         """The book's ``n`` most negative position P&Ls in scenario ``s`` (losses only)."""
-        rows = [r for r in self._positions(p, s) if r["pnl"] < 0]
-        return sorted(rows, key=lambda r: r["pnl"])[: n or self.top]
+        return _losers(self._positions(p, s), n or self.top)
 
     def worst(self, p: int) -> int:
         """The scenario index with the book's lowest P&L."""
@@ -113,9 +112,9 @@ class RunResult:
         g = self.grid
         rows = []
         for p, book in enumerate(self.portfolios):
+            cols = [self.tickers.index(t) for t in book.tickers]
             for s, info in enumerate(self.scenarios):
-                prop = [t for t in book.tickers
-                        if self.source[self.tickers.index(t), s] == "propagated"]
+                prop = [t for t, j in zip(book.tickers, cols) if self.source[j, s] == "propagated"]
                 rows.append({
                     "portfolio": book.file, "name": book.name, "as_of": book.as_of,
                     "nav": book.nav, "scenario": info.spec.id, "kind": info.spec.kind,
@@ -207,7 +206,7 @@ class RunResult:
                              "lo": float(g.lower[p, s]), "hi": float(g.upper[p, s])},
                     "propagated": [r["ticker"] for r in positions if r["source"] == "propagated"],
                     "positions": positions,
-                    "top_losers": [r["ticker"] for r in self.top_losers(p, s)],
+                    "top_losers": [r["ticker"] for r in _losers(positions, self.top)],
                 })
             entry = {"file": book.file, "name": book.name, "kind": book.kind,
                      "as_of": book.as_of, "nav": book.nav, "cash": book.cash, "scenarios": scen}
@@ -221,3 +220,8 @@ class RunResult:
         return {"as_of": self.as_of, "settings": self.settings,
                 "scenarios": [i.to_dict() for i in self.scenarios],
                 "portfolios": books, "warnings": list(self.warnings)}
+
+
+def _losers(rows: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """The ``n`` most negative position P&Ls of :meth:`RunResult._positions` rows (losses only)."""
+    return sorted((r for r in rows if r["pnl"] < 0), key=lambda r: r["pnl"])[:n]

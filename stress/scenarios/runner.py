@@ -20,7 +20,9 @@ from stress.portfolio.valuation import value_portfolios
 from stress.scenarios.catalogue import ScenarioCatalogue, ScenarioSpec
 from stress.scenarios.custom import Propagated, custom_returns, fill_missing
 from stress.scenarios.engine import scenario_grid
-from stress.scenarios.hypothetical import estimation_cov, residual_cov, shock_uncertainty
+from stress.scenarios.hypothetical import (
+    estimation_cov, residual_cov, shock_returns, shock_uncertainty,
+)
 from stress.scenarios.replay import window_returns
 from stress.scenarios.result import RunResult, ScenarioInfo
 from stress.scenarios.reverse import reverse_stress
@@ -222,17 +224,17 @@ def _sensitivity(fn, specs, o, tickers, as_of, market, window, cov, ref, shown,
                  warnings) -> dict | None:
     """b (per DeepSeek unit) and beta for every asset, filled where missing; the
     estimation and residual covariances, the propagation's conditional covariance."""
-    needed = any(s.kind == "shock" for s in specs) or o.reverse is not None
-    if not needed:
+    shocks = any(s.kind == "shock" for s in specs)
+    if not shocks and o.reverse is None:
         return None
     if fn is None:
-        if any(s.kind == "shock" for s in specs):
+        if shocks:
             raise InputError("AI-shock scenarios need the sensitivity table, which is not available")
         return None
     try:
         table = fn(list(tickers), as_of)
     except StressError as exc:
-        if any(s.kind == "shock" for s in specs):
+        if shocks:
             raise
         warnings.append(f"reverse stress without the AI-shock size: {exc}")
         return None
@@ -293,7 +295,7 @@ def _scenario(spec: ScenarioSpec, cat: ScenarioCatalogue, closes, cov, sens, tic
         return info, prop.returns, src, prop.cond_cov
     if spec.kind == "shock":
         k, m = float(spec.k), float(spec.market_move or 0.0)
-        r = sens["b"] * k + sens["beta"] * m
+        r = shock_returns(sens["b"], sens["beta"], [k], [m])[:, 0]
         src = np.where(sens["known"], "estimate", "propagated").astype(object)
         unc = shock_uncertainty(np.array([k]), sens["est"], sens["resid"])[0] + sens["cond"]
         return ScenarioInfo(spec, 1), r, src, unc
@@ -331,12 +333,13 @@ def _beyond_total_loss(rev, values, sens, market_move, tickers, books) -> list[s
     (a linear solution no real price move can give, e.g. a loss above a long book's NAV)."""
     out = []
     names = np.asarray(tickers)
+    if sens is not None:  # (N, P): each book's reverse AI shock applied forward
+        ai = shock_returns(sens["b"], sens["beta"], rev.k, np.full(len(books), market_move))
     for p, book in enumerate(books):
         held = values[p] != 0
         answers = [("most plausible shock", rev.returns[p])]
         if sens is not None and np.isfinite(rev.k[p]):
-            answers.insert(0, (f"AI shock k = {rev.k[p]:.2f}",
-                               rev.k[p] * sens["b"] + market_move * sens["beta"]))
+            answers.insert(0, (f"AI shock k = {rev.k[p]:.2f}", ai[:, p]))
         for label, r in answers:
             bad = held & (r < -1.0)
             if bad.any():
