@@ -81,3 +81,21 @@ def test_usage_errors_are_one_line_exit_2(args, text):
 def test_bare_command_still_prints_help():
     res = run()
     assert "Usage:" in res.output and "Commands:" in res.output
+
+
+def test_write_frames_writes_each_frame_and_fails_in_one_line(tmp_path):
+    import pandas as pd
+
+    from stress.cli._common import write_frames
+    from stress.errors import InputError
+
+    a = pd.DataFrame({"x": [1.5, 2.0]}, index=pd.Index(["VST", "DUK"], name="ticker"))
+    b = pd.DataFrame({"y": ["p", "q"]})
+    paths = write_frames(tmp_path / "new" / "dir", {"b": b, "a": a}, index=("a",))
+    assert [p.name for p in paths] == ["b.csv", "a.csv"]
+    assert paths[1].read_text().splitlines() == ["ticker,x", "VST,1.5", "DUK,2.0"]
+    assert paths[0].read_text().splitlines() == ["y", "p", "q"]
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(InputError, match=r"file/sub: cannot create the folder"):
+        write_frames(blocker / "sub", {"b": b})

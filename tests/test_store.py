@@ -49,6 +49,21 @@ def test_rewrite_replaces_rows_and_rejects_non_positive(tmp_path):
     assert store.ticker_info("AAA").source == "b"
 
 
+def test_info_for_is_info_of_the_named_stored_tickers(tmp_path):
+    store = PriceStore(tmp_path / "p.sqlite")
+    store.write(_rows("BBB", ["2025-01-02", "2025-01-06"], [10.0, 11.0]), source="t")
+    store.write(_rows("AAA", ["2025-01-03"], [1.0]), source="t")
+    store.write(_rows("CCC", [], []), source="y", covered={"CCC": ("2025-01-04", "2025-01-05")})
+    everything = store.info()
+    assert [i.ticker for i in everything] == ["AAA", "BBB", "CCC"]
+    assert [(i.rows, i.first, i.last) for i in everything] == [
+        (1, "2025-01-03", "2025-01-03"), (2, "2025-01-02", "2025-01-06"), (0, None, None)]
+    for names in (["CCC", "AAA", "ZZZ"], ["BBB", "BBB"], [], ["ZZZ"]):
+        expected = [i for i in everything if i.ticker in names]
+        assert store.info_for(iter(names)) == expected  # any iterable, once
+    assert store.ticker_info("BBB") == everything[1] and store.ticker_info("ZZZ") is None
+
+
 def test_subtract_ranges_independent_of_store():
     cov = [("2025-01-10", "2025-01-20"), ("2025-02-01", "2025-02-05")]
     assert subtract_ranges("2025-01-01", "2025-02-10", cov) == [

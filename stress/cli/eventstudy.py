@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from stress.cli._common import echo_json, parse_window, print_table, settings, warn
+from stress.cli._common import echo_json, parse_window, print_table, settings, warn, write_frames
 
 MODELS = ("market", "market-adjusted", "constant-mean", "factor")
 
@@ -93,14 +93,10 @@ def event_study(ctx, event, tickers, groups, market, model, factors, estimation,
 
 
 def _write_csvs(result, out_dir: str) -> None:
-    from pathlib import Path
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for kind, name in (("ar", "ar"), ("car", "car"), ("tests", "tests"), ("placebo", "placebo"),
-                       ("size", "placebo_size"), ("rebound", "rebound")):
-        result.to_frame(kind).to_csv(out / f"{name}.csv", index=False)
-    click.echo(f"wrote ar, car, tests, placebo, placebo_size, rebound CSVs to {out}", err=True)
+    kinds = {"ar": "ar", "car": "car", "tests": "tests", "placebo": "placebo",
+             "placebo_size": "size", "rebound": "rebound"}
+    paths = write_frames(out_dir, {name: result.to_frame(kind) for name, kind in kinds.items()})
+    click.echo(f"wrote ar, car, tests, placebo, placebo_size, rebound CSVs to {paths[0].parent}", err=True)
 
 
 def _pct(v) -> str | None:

@@ -107,7 +107,7 @@ def fetch(
     """
     from stress.data.fetch import fetch_command
 
-    names = [t.upper() for t in tickers]
+    names = list(tickers)
     if universe or groups:
         from stress.config import load_universe
 
@@ -119,7 +119,7 @@ def fetch(
         raise click.UsageError("name at least one TICKER, or --universe / --group")
     s = settings(ctx)
     result = fetch_command(
-        s.store(), list(dict.fromkeys(names)), start, end, offline=s.offline,
+        s.store(), names, start, end, offline=s.offline,
         progress=sys.stderr.isatty(),
     )
     for line in result.warnings:

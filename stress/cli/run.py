@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from stress.cli._common import CliError, echo_json, parse_window, print_table, settings, warn
+from stress.cli._common import (CliError, echo_json, parse_window, print_table, settings, warn,
+                                write_frames)
 
 
 @click.command("run")
@@ -144,17 +145,13 @@ def _list(catalogue, as_json: bool) -> None:
 
 
 def _write(result, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    written = ["grid.csv", "positions.csv"]
-    result.grid_frame().to_csv(out / "grid.csv", index=False)
-    result.positions_frame().to_csv(out / "positions.csv", index=False)
+    frames = {"grid": result.grid_frame(), "positions": result.positions_frame()}
     if result.var:
-        result.var_frame().to_csv(out / "var.csv", index=False)
-        written.append("var.csv")
+        frames["var"] = result.var_frame()
     if result.reverse is not None:
-        result.reverse_frame().to_csv(out / "reverse.csv", index=False)
-        written.append("reverse.csv")
-    click.echo(f"wrote {', '.join(written)} to {out}", err=True)
+        frames["reverse"] = result.reverse_frame()
+    paths = write_frames(out, frames)
+    click.echo(f"wrote {', '.join(p.name for p in paths)} to {out}", err=True)
 
 
 # ---- terminal output ----------------------------------------------------------------------

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from stress.cli._common import CliError, echo_json, parse_window, print_table, settings, warn
+from stress.cli._common import (CliError, echo_json, parse_window, print_table, settings, warn,
+                                write_frames)
 
 
 def _csv_list(text: str | None) -> tuple[str, ...] | None:
@@ -77,15 +78,10 @@ def sensitivity(ctx, tickers, groups, events, basket, factor, window, as_of, as_
 
 
 def _write(result, out: str) -> None:
-    from pathlib import Path
-
-    d = Path(out)
-    d.mkdir(parents=True, exist_ok=True)
-    result.to_frame("table").to_csv(d / "sensitivity.csv")
-    result.to_frame("shocks").to_csv(d / "shocks.csv")
-    result.to_frame("comparison").to_csv(d / "comparison.csv")
-    result.to_frame("rolling").to_csv(d / "rolling.csv", index=False)
-    click.echo(f"wrote sensitivity.csv, shocks.csv, comparison.csv, rolling.csv to {d}", err=True)
+    kinds = {"sensitivity": "table", "shocks": "shocks", "comparison": "comparison", "rolling": "rolling"}
+    paths = write_frames(out, {name: result.to_frame(kind) for name, kind in kinds.items()},
+                         index=("sensitivity", "shocks", "comparison"))
+    click.echo(f"wrote {', '.join(p.name for p in paths)} to {paths[0].parent}", err=True)
 
 
 def _ci(lo, hi) -> str:

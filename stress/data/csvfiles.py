@@ -71,6 +71,15 @@ def parse_date(text: str, where: str) -> str:
         raise InputError(f"{where}: unparseable date {text!r} (expected YYYY-MM-DD)") from None
 
 
+def option_date(text: str, option: str) -> str:
+    """A date option's value (``--start``, ``--end``) as canonical ``YYYY-MM-DD``, so that
+    string comparisons in the store hold; anything else is an :class:`InputError`."""
+    try:
+        return date.fromisoformat(str(text).strip()).isoformat()
+    except ValueError:
+        raise InputError(f"{option} {text!r}: not a date, expected YYYY-MM-DD") from None
+
+
 def _price(text: str, what: str, where: str, allow_zero: bool = False) -> float | None:
     s = text.strip()
     if s == "" or s.lower() in {"nan", "null", "none", "na", "n/a"}:
@@ -149,20 +158,19 @@ def read_price_csv(path: Path | str) -> ParsedFile:
         body_start = 2
         if len(numbered) > 2 and _norm(numbered[2][1][0]) in {"date", "datetime"}:
             body_start = 3
-        columns: list[tuple[str, str]] = []
+        columns: list[tuple[int, str, str]] = []  # (column, ticker, field)
         for j in range(1, len(fields_row)):
             f = _FIELD_ALIASES.get(_norm(fields_row[j]))
             if f is None:
                 continue  # Dividends, Stock Splits, Capital Gains: not prices
             t = _check_ticker(tick_row[j] if j < len(tick_row) else "", f"{path}, line {tick_no}")
-            columns.append((t, f))
-        if not any(f in ("close", "adj_close") for _, f in columns):
+            columns.append((j, t, f))
+        if not any(f in ("close", "adj_close") for _, _, f in columns):
             raise InputError(f"{path}, line {header_no}: no Close or Adj Close column")
-        idx = [j for j in range(1, len(fields_row)) if _FIELD_ALIASES.get(_norm(fields_row[j]))]
         for line, row in numbered[body_start:]:
             day = parse_date(row[0], f"{path}, line {line}")
             per: dict[str, dict[str, str]] = {}
-            for j, (t, f) in zip(idx, columns):
+            for j, t, f in columns:
                 per.setdefault(t, {})[f] = row[j] if j < len(row) else ""
             for t, cells in per.items():
                 add(t, line, day, values_of(cells, line))

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
 from stress.data import yahoo
+from stress.data.csvfiles import option_date
 from stress.errors import DataError, InputError, NetworkError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,13 +74,13 @@ def fetch_command(
     warning); asked tickers it has no price for are a :class:`DataError`.
     """
     tickers = [_ticker(t) for t in dict.fromkeys(t.strip().upper() for t in tickers)]
-    start = _date(start, "--start")
+    start = option_date(start, "--start")
     last = complete_through()
     notes: list[str] = []
     if end is None:
         end = last
     else:
-        end = _date(end, "--end")
+        end = option_date(end, "--end")
         if end > last and not offline:
             notes.append(f"--end {end} is after the last completed session; fetching to {last}")
             end = last
@@ -300,13 +301,6 @@ def _empty_rows():
 
 def _shift(day: str, n: int) -> str:
     return (date.fromisoformat(day) + timedelta(days=n)).isoformat()
-
-
-def _date(text: str, option: str) -> str:
-    try:
-        return date.fromisoformat(str(text).strip()).isoformat()
-    except ValueError:
-        raise InputError(f"{option} {text!r}: not a date, expected YYYY-MM-DD") from None
 
 
 def _ticker(t: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stress.data.csvfiles import expand_paths, read_price_csv
+from stress.data.csvfiles import expand_paths, option_date, read_price_csv
 from stress.data.store import PriceStore
 from stress.errors import DataError, InputError
 
@@ -55,7 +55,8 @@ def show_rows(store: PriceStore, ticker: str, start: str | None, end: str | None
     """Stored rows for display: date and close always, OHLCV fields when stored.
     ``start``/``end``: ISO dates (YYYY-MM-DD), both included; a malformed date or a start
     after the end is an :class:`InputError`."""
-    start, end = _iso(start, "--start"), _iso(end, "--end")
+    start = None if start is None else option_date(start, "--start")
+    end = None if end is None else option_date(end, "--end")
     if start and end and start > end:
         raise InputError(f"--start {start} is after --end {end}")
     if ticker not in store.tickers():
@@ -78,14 +79,3 @@ def show_rows(store: PriceStore, ticker: str, start: str | None, end: str | None
         out.append(rec)
     return out
 
-
-def _iso(text: str | None, option: str) -> str | None:
-    """``text`` as a canonical ISO date, so that string comparisons in the store hold."""
-    if text is None:
-        return None
-    from datetime import date
-
-    try:
-        return date.fromisoformat(str(text).strip()).isoformat()
-    except ValueError:
-        raise InputError(f"{option} {text!r}: not a date, expected YYYY-MM-DD") from None

@@ -62,7 +62,8 @@ def load_closes(
                 warn(f"{t}: {why}")
     closes = store.read_closes(tickers, start, end)
     empty = [t for t in tickers if closes[t].isna().all()]
-    never = [t for t in empty if t not in set(store.tickers())]
+    stored = set(store.tickers())  # again: the fetch may have added some
+    never = [t for t in empty if t not in stored]
     if never:
         error = no_data_error(never)
         if network_down:

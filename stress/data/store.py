@@ -208,12 +208,7 @@ class PriceStore:
 
     def info(self) -> list[TickerInfo]:
         """One row per ticker: first and last date, row count, source, fetched-at."""
-        q = (
-            "SELECT t.ticker, MIN(p.date), MAX(p.date), COUNT(p.date), t.source, t.fetched_at"
-            " FROM tickers t LEFT JOIN prices p ON p.ticker = t.ticker"
-            " GROUP BY t.ticker ORDER BY t.ticker"
-        )
-        return [TickerInfo(*r) for r in self._conn.execute(q)]
+        return self._info("", [])
 
     def ticker_info(self, ticker: str) -> TickerInfo | None:
         for i in self.info_for([ticker]):
@@ -221,8 +216,17 @@ class PriceStore:
         return None
 
     def info_for(self, tickers: Iterable[str]) -> list[TickerInfo]:
-        wanted = set(tickers)
-        return [i for i in self.info() if i.ticker in wanted]
+        """:meth:`info` of the stored ones of ``tickers`` only (in ticker order)."""
+        wanted = sorted(set(tickers))
+        return self._info(" WHERE t.ticker IN (%s)" % ",".join("?" * len(wanted)), wanted)
+
+    def _info(self, where: str, params: list[str]) -> list[TickerInfo]:
+        q = (
+            "SELECT t.ticker, MIN(p.date), MAX(p.date), COUNT(p.date), t.source, t.fetched_at"
+            " FROM tickers t LEFT JOIN prices p ON p.ticker = t.ticker" + where +
+            " GROUP BY t.ticker ORDER BY t.ticker"
+        )
+        return [TickerInfo(*r) for r in self._conn.execute(q, params)]
 
     def coverage(self, ticker: str) -> list[tuple[str, str]]:
         return self._conn.execute(

@@ -56,14 +56,12 @@ class Download:
     ``rows``: long frame, columns ticker, date (ISO text), close, open, high, low, volume
     (prices auto-adjusted for splits and dividends; only days with a close).
     ``failed``: ticker -> reason, for tickers without a single close.
-    ``empty``: tickers Yahoo answered (HTTP 200) with no prices in the range.
     ``gaps``: ticker -> days without a close between its first and last close (not stored).
     ``warnings``: other messages (yfinance errors for tickers that still returned data).
     """
 
     rows: "pd.DataFrame"
     failed: dict[str, str] = field(default_factory=dict)
-    empty: tuple[str, ...] = ()
     gaps: dict[str, int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
@@ -98,7 +96,6 @@ def download(
     wire = _Wire(session if session is not None else _new_session())
     parts: list[pd.DataFrame] = []
     failed: dict[str, str] = {}
-    empty: list[str] = []
     gaps: dict[str, int] = {}
     notes: list[str] = []
     for i in range(0, len(tickers), batch_size):
@@ -119,7 +116,6 @@ def download(
                 if t in limited:
                     continue
                 if wire.status.get(t) == 200 and t not in wire.failed:
-                    empty.append(t)
                     failed[t] = f"Yahoo Finance returned no prices between {start} and {end}"
                 else:
                     failed[t] = _reason(t, wire, logged.get(t))
@@ -136,7 +132,7 @@ def download(
     columns = ["ticker", "date", *(name for name, _ in FIELDS)]
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     return Download(
-        rows=rows[columns], failed=failed, empty=tuple(empty), gaps=gaps, warnings=tuple(notes)
+        rows=rows[columns], failed=failed, gaps=gaps, warnings=tuple(notes)
     )
 
 
