@@ -215,3 +215,27 @@ def test_spec_rejects_bad_settings():
         EventStudySpec(model="capm")
     with pytest.raises(InputError, match="start is after end"):
         EventStudySpec(windows=((3, 1),))
+
+
+def test_rebound_frame_by_formula_with_an_excluded_member():
+    closes, _ = _closes()
+    closes.loc[:"2024-12-01", "CCC"] = np.nan  # too short an estimation window: excluded
+    res = run_event_study(closes, DAY0, ["AAA", "BBB", "CCC"], _spec(), {"g": ["AAA", "CCC"]},
+                          placebo_exclude=[])
+    assert [t for t, _ in res.excluded] == ["CCC"] and res.tickers == ("AAA", "BBB")
+    d0 = res.days.index(0)
+    car = {}
+    for t in res.tickers:  # plain loop: CAR(0, h) from the daily ARs
+        total, path = 0.0, []
+        for h in range(61):
+            total += res.ar[d0 + h, res.tickers.index(t)]
+            path.append(total)
+        car[t] = path
+    car["all"] = [(a + b) / 2 for a, b in zip(car["AAA"], car["BBB"])]
+    car["g"] = car["AAA"]  # CCC is excluded, so the group is AAA alone
+    frame = res.to_frame("rebound")
+    assert sorted(frame["name"].unique()) == ["AAA", "BBB", "all", "g"]
+    for row in frame.itertuples():
+        want = car[row.name][row.day]
+        assert row.car == pytest.approx(want, rel=1e-12)
+        assert row.recovered == pytest.approx(1 - want / car[row.name][0], rel=1e-9, abs=1e-12)

@@ -169,7 +169,7 @@ def aggregates(
     The window-independent pieces (KP r, the crude test's sd, the rank test's daily sums,
     the sign test's baseline) are computed once per distinct set of usable assets.
     ``threads`` and ``min_parallel`` as in :func:`run_batch` (size B x L x N of ``u``)."""
-    b, l1, n = batch.fit.resid.shape
+    b, _, n = batch.fit.resid.shape
     inc = np.broadcast_to(np.asarray(include, dtype=bool), (b, n))
     parts = _in_chunks(lambda rows: _aggregates(batch, inc, rows), b, batch.u.size, threads, min_parallel)
     if len(parts) == 1:
@@ -186,7 +186,7 @@ def _aggregates(batch: Batch, inc: np.ndarray, rows: slice) -> tuple[Aggregate, 
     """:func:`aggregates` of the batch's dates ``rows`` on one thread; ``inc`` (B, N)."""
     fit, inc = batch.fit, inc[rows]
     l1 = fit.resid.shape[1]
-    first = min(w.window[0] for w in batch.windows)
+    first = event_period(tuple(wb.window for wb in batch.windows))[0]
     out = []
     known: dict[bytes, Baseline] = {}  # usually one set: every window has the same assets
     for wb in batch.windows:

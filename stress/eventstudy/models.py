@@ -189,9 +189,9 @@ class ARFit:
     @property
     def p(self) -> np.ndarray:
         """Two-sided p-value of ``scar`` against Student t with ``dof`` degrees of freedom."""
-        from scipy import stats
+        from stress.eventstudy.significance import _p_t
 
-        return 2.0 * stats.t.sf(np.abs(self.scar), np.where(self.dof > 0, self.dof, np.nan))
+        return _p_t(self.scar, self.dof)
 
 
 def abnormal_returns(

@@ -12,7 +12,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from stress.eventstudy.batch import aggregates, run_batch
+from stress.eventstudy.batch import aggregates, event_period, run_batch
 from stress.eventstudy.significance import TESTS, usable
 from stress.eventstudy.spec import EventStudySpec, Window
 
@@ -71,8 +71,7 @@ def candidate_positions(
     """Rows that may serve as placebo day 0: within ``spec.placebo_pool`` sessions before
     day 0, with every placebo window ending before the first event-window day, and no
     window touching a ``blocked`` row (another event's day 0)."""
-    first = min(w[0] for w in spec.windows)
-    last = max(w[1] for w in spec.windows)
+    first, last = event_period(spec.windows)
     hi = day0 + first - last - 1
     lo = max(day0 - spec.placebo_pool, 0)
     pos = np.arange(lo, hi + 1)
@@ -195,7 +194,7 @@ def placebo_warnings(p: PlaceboResult, spec: EventStudySpec, n_blocked: int) -> 
     tests that reject on more than ``flag_rate`` of the placebo dates (the full table
     stays in the result). ``n_blocked``: other events' day 0s near the pool."""
     out = []
-    first = min(w[0] for w in spec.windows)
+    first = event_period(spec.windows)[0]
     why = (f"windows must end before day {first} and avoid the days of {n_blocked} other "
            f"catalogue event(s)")
     if p.used == 0:

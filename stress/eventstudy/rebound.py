@@ -20,10 +20,6 @@ class Rebound:
     path: np.ndarray
     recovered: np.ndarray
 
-    @property
-    def ar0(self) -> np.ndarray:
-        return self.path[0]
-
 
 def car_path(ar: np.ndarray) -> np.ndarray:
     """Cumulative abnormal returns from day 0: (H + 1, K) daily ARs -> CAR(0, h).

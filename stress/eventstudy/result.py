@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from stress.eventstudy.placebo import PlaceboResult
-from stress.eventstudy.rebound import Rebound
+from stress.eventstudy.rebound import Rebound, recovered_share
 from stress.eventstudy.significance import TESTS
 from stress.eventstudy.spec import EventStudySpec, Window
 
@@ -236,12 +236,12 @@ class EventStudyResult:
                 for w in p.windows for t in TESTS
             ]
         elif kind == "rebound":
-            rows = [
-                {"name": name, "kind": kind_, "day": h, "car": float(rb.path[h, k]),
-                 "recovered": float(1.0 - rb.path[h, k] / rb.path[0, k]) if rb.path[0, k] else float("nan")}
-                for kind_, rb in (("asset", self.rebound_assets), ("group", self.rebound_groups))
-                for k, name in enumerate(rb.names) for h in range(rb.path.shape[0])
-            ]
+            rows = []
+            for kind_, rb in (("asset", self.rebound_assets), ("group", self.rebound_groups)):
+                days = range(rb.path.shape[0])
+                rec = recovered_share(rb.path, days)
+                rows += [{"name": name, "kind": kind_, "day": h, "car": float(rb.path[h, k]),
+                          "recovered": float(rec[h, k])} for k, name in enumerate(rb.names) for h in days]
         else:
             raise ValueError(f"unknown frame {kind!r}; expected one of {', '.join(FRAMES)}")
         return pd.DataFrame(rows)

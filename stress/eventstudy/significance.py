@@ -17,9 +17,6 @@ from scipy import stats
 
 #: The tests, in the order they are reported.
 TESTS = ("patell", "bmp", "kp", "crude", "rank", "gsign")
-#: Tests that assume cross-sectional independence ("naive") vs those that allow for it.
-NAIVE = ("patell", "bmp")
-ROBUST = ("kp", "crude")
 
 
 def residual_correlation(resid: np.ndarray) -> np.ndarray:

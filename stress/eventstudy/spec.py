@@ -112,12 +112,6 @@ class EventStudySpec:
         """Most placebo dates to draw: ``placebo``, or :data:`PLACEBO_MAX` when None."""
         return PLACEBO_MAX if self.placebo is None else self.placebo
 
-    @property
-    def span(self) -> Window:
-        """First and last day relative to day 0 the study needs (estimation to rebound)."""
-        last = max([w[1] for w in self.windows] + list(self.rebound_horizons) + [0])
-        return self.estimation[0], last
-
     def to_dict(self) -> dict:
         d = asdict(self)
         d["estimation"] = list(self.estimation)

@@ -13,10 +13,10 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from stress.errors import DataError, InputError
 from stress.eventstudy.batch import aggregates, event_period, run_batch
+from stress.eventstudy.models import gather
 from stress.eventstudy.placebo import placebo_warnings, run_placebo
 from stress.eventstudy.rebound import group_rebound, rebound
 from stress.eventstudy.result import (
@@ -27,6 +27,7 @@ from stress.eventstudy.result import (
     GroupResult,
     WindowAggregate,
 )
+from stress.eventstudy.significance import _p_t
 from stress.eventstudy.spec import EventStudySpec
 from stress.returns import to_returns
 
@@ -204,12 +205,11 @@ def _exclusions(panel: _Panel, spec: EventStudySpec, fit, e: int, pos: int) -> l
 def _asset_stats(batch) -> list[tuple[list, list, list]]:
     """Per window, (B, N) lists of each asset's t = CAR / sqrt(Var(CAR)), its two-sided p
     (Student t, dof of the fit) and missing days, computed as arrays in one pass."""
-    dof = np.where(batch.fit.dof > 0, batch.fit.dof, np.nan)
     out = []
     for wb in batch.windows:
         with np.errstate(invalid="ignore", divide="ignore"):
             t = np.where(wb.var_car > 0, wb.car / np.sqrt(np.where(wb.var_car > 0, wb.var_car, 1.0)), np.nan)
-            p = 2 * stats.t.sf(np.abs(t), dof)
+            p = _p_t(t, batch.fit.dof)
         missing = (~np.isfinite(wb.returns)).sum(axis=1)
         out.append((t.tolist(), np.where(np.isfinite(t), p, np.nan).tolist(), missing.tolist()))
     return out
@@ -253,7 +253,7 @@ def _result(panel: _Panel, spec: EventStudySpec, batch, e: int, ev, loc: tuple, 
     day0_ts, shifted, note, pos = loc
     rets, tickers, groups, group_masks, span, horizon = (
         panel.rets, panel.tickers, panel.groups, panel.group_masks, panel.span, panel.horizon)
-    y, x, fit = panel.y, panel.x, batch.fit
+    y, x = panel.y, panel.x
     warnings = list(panel.warnings) + ([note] if shifted else [])
     warnings += [f"{t} excluded: {why}" for t, why in excluded]
     bad = {t for t, _ in excluded}
@@ -286,16 +286,17 @@ def _result(panel: _Panel, spec: EventStudySpec, batch, e: int, ev, loc: tuple, 
     # rebound from day 0
     n_rows = len(rets)
     s0 = -span[0]
-    path_ar = np.where(include[None, :], batch.ar_span[e, s0 : s0 + horizon + 1], np.nan)
+    inc_idx = np.flatnonzero(include)
     if pos + horizon >= n_rows:
         warnings.append(f"rebound: day +{horizon} is past the last session {rets.index[-1]:%Y-%m-%d}; later horizons are undefined")
-    rb_assets = rebound(tickers, path_ar, spec.rebound_horizons)
-    rb_groups = group_rebound(rb_assets, {"all": include, **group_masks})
+    rb_assets = rebound([tickers[j] for j in inc_idx], batch.ar_span[e, s0 : s0 + horizon + 1][:, inc_idx],
+                        spec.rebound_horizons)
+    rb_groups = group_rebound(rb_assets, {"all": include[inc_idx],
+                                          **{name: mask[inc_idx] for name, mask in group_masks.items()}})
 
     # per-asset results
     days = tuple(range(span[0], span[1] + 1))
     dates = tuple(f"{rets.index[pos + d]:%Y-%m-%d}" if 0 <= pos + d < n_rows else None for d in days)
-    inc_idx = np.flatnonzero(include)
     info = EventInfo(
         id=ev.id, date=ev.date.isoformat(), day0=f"{day0_ts:%Y-%m-%d}", shifted=bool(shifted), note=note,
         title=getattr(ev, "title", ""), direction=getattr(ev, "direction", ""),
@@ -309,10 +310,9 @@ def _result(panel: _Panel, spec: EventStudySpec, batch, e: int, ev, loc: tuple, 
             for name, m in groups.items()
         ),
         days=days, dates=dates,
-        ar=batch.ar_span[e][:, inc_idx], returns=_span_rows(y, pos, span)[:, inc_idx],
+        ar=batch.ar_span[e][:, inc_idx], returns=gather(y, np.array([pos]), span)[0][:, inc_idx],
         placebo=placebo, placebo_dates=placebo_dates,
-        rebound_assets=rebound([tickers[j] for j in inc_idx], path_ar[:, inc_idx], spec.rebound_horizons),
-        rebound_groups=rb_groups, warnings=tuple(warnings),
+        rebound_assets=rb_assets, rebound_groups=rb_groups, warnings=tuple(warnings),
     )
 
 
@@ -362,14 +362,6 @@ def _dates(index: pd.DatetimeIndex, lo: int, hi: int) -> str:
     if lo_c > hi_c:
         return "no sessions in the data"
     return f"{index[lo_c]:%Y-%m-%d} to {index[hi_c]:%Y-%m-%d}"
-
-
-def _span_rows(y: np.ndarray, pos: int, span: tuple[int, int]) -> np.ndarray:
-    idx = pos + np.arange(span[0], span[1] + 1)
-    ok = (idx >= 0) & (idx < len(y))
-    out = np.full((len(idx), y.shape[1]), np.nan)
-    out[ok] = y[idx[ok]]
-    return out
 
 
 def _param_names(spec: EventStudySpec) -> tuple[str, ...]:
