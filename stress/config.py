@@ -14,16 +14,23 @@ from stress.errors import InputError
 from stress.paths import config_dir
 
 
-def load_yaml(path: Path) -> Any:
-    """Parse a YAML file; a missing file or a syntax error becomes one InputError line."""
-    import yaml
-
+def load_yaml(path: Path, loader: Any = None) -> Any:
+    """Read and parse a YAML file; a missing file or a syntax error becomes one InputError
+    line. ``loader``: a ``yaml.SafeLoader`` subclass (default SafeLoader)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return parse_yaml(text, path, loader)
+
+
+def parse_yaml(text: str, path: Path, loader: Any = None) -> Any:
+    """Parse YAML ``text`` read from ``path``; a syntax error is one InputError line naming
+    the file and line. ``loader``: a ``yaml.SafeLoader`` subclass (default SafeLoader)."""
+    import yaml
+
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=loader or yaml.SafeLoader)  # noqa: S506 - SafeLoader family
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""

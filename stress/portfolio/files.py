@@ -219,15 +219,9 @@ def _yaml_loader():
 
 
 def _parse_yaml(path: Path, text: str) -> PortfolioFile:
-    import yaml
+    from stress.config import parse_yaml
 
-    try:
-        data = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{path}{where}: invalid YAML: {problem}") from None
+    data = parse_yaml(text, path, loader=_yaml_loader())
     if data is None:
         raise InputError(f"{path}, line 1: empty portfolio file: expected 'positions:' with "
                          "a list of {ticker:, shares:|weight:|value:}")
