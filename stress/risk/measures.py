@@ -178,5 +178,4 @@ def var_es_montecarlo(values, mean, cov, n_sims: int = 10000, alpha: float = 0.9
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((int(n_sims), n))
     draws = h * m + math.sqrt(h) * (z @ factor.T)
-    pnl = draws @ v if v.ndim == 1 else (v @ draws.T).T  # (n_sims, P), column-major
-    return var_es_historical(pnl, a)
+    return var_es_historical(historical_pnl(draws, v), a)  # P&L (n_sims, P)

@@ -75,11 +75,11 @@ def sensitivity_table(
 ) -> pd.DataFrame:
     """See :func:`stress.sensitivity.sensitivity_table`. The frame's ``attrs["warnings"]``
     holds the estimate's warnings."""
-    spec = SensitivitySpec(
-        tickers=tuple(dict.fromkeys(str(t).strip().upper() for t in tickers)),
+    spec = SensitivitySpec(  # it normalises the tickers, basket, events and window
+        tickers=tuple(tickers),
         events=tuple(events) if events is not None else None,
-        basket=tuple(str(t).strip().upper() for t in basket) if basket else None,
-        window=(int(window[0]), int(window[1])),
+        basket=tuple(basket) if basket else None,
+        window=tuple(window),
         factor=factor,
         as_of=as_of,
     )

@@ -25,7 +25,7 @@ def event_abnormal_returns(
     min_estimation: int = 60,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Market-model CAR over ``window`` and its forecast-error variance, per event and
-    asset: arrays (E, N). The one call into the event-study engine.
+    asset: arrays (E, N), from the event-study engine.
 
     ``returns`` (T, N) and ``market`` (T,) on the market's trading days; ``day0_pos``
     the E rows of day 0. NaN where the asset has a gap in the window or fewer than

@@ -3,7 +3,9 @@
 Pure numeric core on aligned arrays: ``returns`` (T, N) asset returns, ``market`` (T,)
 and ``factor`` (T,) regressor returns, fractions, rows the market's trading days. NaN
 marks a missing return; an asset uses the rows where its return and both regressors are
-finite. Vectorised across assets (one masked least-squares solve per asset, batched).
+finite. Vectorised across assets: the OLS fits are the event-study engine's batched
+masked least squares (:func:`stress.eventstudy.models.fit_normal`), one window for all
+assets.
 
 The AI factor is the factor return orthogonalised to the market over the estimation
 window: AI_t = F_t - (c0 + c1 MKT_t), (c0, c1) the OLS fit of F on [1, MKT]. Because
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-PARAM_NAMES = ("alpha", "beta_mkt", "beta_ai")
+from stress.eventstudy.models import Fit, fit_normal
 
 
 def hac_maxlags(n_obs: np.ndarray | int) -> np.ndarray:
@@ -88,6 +90,18 @@ def _masked_design(returns: np.ndarray, market: np.ndarray, factor: np.ndarray):
     return X0, Y0, M.astype(float)
 
 
+def _ols(returns: np.ndarray, regressors: list, model: str, min_obs: int) -> tuple[Fit, np.ndarray]:
+    """The event-study engine's OLS of each asset's ``returns`` (T, N) on [1, regressors]
+    over all T rows (a batch of one window), and the (N,) mask of assets with at least
+    max(``min_obs``, k + 1) observations."""
+    Y = np.asarray(returns, dtype=float)
+    if Y.ndim == 1:
+        Y = Y[:, None]
+    x = np.column_stack([np.asarray(r, dtype=float) for r in regressors])
+    fit = fit_normal(Y[None], x[None], model)
+    return fit, fit.n_est[0] >= max(min_obs, fit.k + 1)
+
+
 def factor_fit(
     returns: np.ndarray,
     market: np.ndarray,
@@ -106,24 +120,13 @@ def factor_fit(
     g_t = 0 (lags count sessions; with leading gaps, e.g. before a listing, this is
     exactly the fit on the available rows). ``maxlags`` None: L = floor(4 (n/100)^(2/9)).
     """
-    X0, Y0, M = _masked_design(returns, market, factor)
-    T, N = Y0.shape
-    k = X0.shape[1]
-    n = M.sum(axis=0)
-    XtX = np.einsum("tn,tj,tk->njk", M, X0, X0)  # (N, k, k)
-    Xty = np.einsum("tj,tn->nj", X0, Y0)  # Y0 is already masked
-    good = n >= max(min_obs, k + 1)
-    XtX_safe = np.where(good[:, None, None], XtX, np.eye(k))
+    fit, good = _ols(returns, [market, factor], "factor", min_obs)
+    params, inv, n = fit.params[0], fit.ainv[0], fit.n_est[0]  # (N, 3), (N, 3, 3), (N,)
     # singular designs (e.g. a constant regressor) are NaN, not an exception
-    good &= np.linalg.cond(XtX_safe) < 1e12
-    XtX_safe = np.where(good[:, None, None], XtX, np.eye(k))
-    inv = np.linalg.inv(XtX_safe)
-    params = np.einsum("njk,nk->nj", inv, Xty)  # (N, k)
-    resid = (Y0 - X0 @ params.T) * M  # (T, N)
-    ssr = (resid**2).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sigma = np.sqrt(ssr / (n - k))
-    lags = hac_maxlags(n) if maxlags is None else np.full(N, int(maxlags))
+    good &= np.linalg.cond(np.where(good[:, None, None], inv, np.eye(3))) < 1e12
+    X0, _, _ = _masked_design(returns, market, factor)
+    resid = np.nan_to_num(fit.resid[0])  # (T, N), 0 on a missing day
+    lags = hac_maxlags(n) if maxlags is None else np.full(n.shape, int(maxlags))
     G = X0[:, None, :] * resid[:, :, None]  # (T, N, k) scores
     S = np.einsum("tnj,tnk->njk", G, G)
     for lag in range(1, int(lags.max(initial=0)) + 1):
@@ -133,7 +136,7 @@ def factor_fit(
     cov = inv @ S @ inv
     params = np.where(good[:, None], params, np.nan)
     cov = np.where(good[:, None, None], cov, np.nan)
-    sigma = np.where(good, sigma, np.nan)
+    sigma = np.where(good, fit.sigma[0], np.nan)
     return FactorFit(params=params, cov=cov, n_obs=n.astype(int), maxlags=lags,
                      sigma=sigma, level=level)
 
@@ -141,24 +144,8 @@ def factor_fit(
 def market_model_sigma(returns: np.ndarray, market: np.ndarray, *, min_obs: int = 60) -> np.ndarray:
     """Daily residual sd of the market model r = a + b MKT + e per asset,
     sqrt(SSR / (n - 2)); shape (N,), NaN below ``min_obs`` observations."""
-    Y = np.asarray(returns, dtype=float)
-    if Y.ndim == 1:
-        Y = Y[:, None]
-    m = np.asarray(market, dtype=float)
-    M = np.isfinite(Y) & np.isfinite(m)[:, None]
-    w = M.astype(float)
-    n = w.sum(axis=0)
-    m0 = np.where(np.isfinite(m), m, 0.0)[:, None] * w
-    y0 = np.where(M, Y, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mx = m0.sum(0) / n
-        my = y0.sum(0) / n
-        dx = (m0 - mx) * w
-        dy = (y0 - my) * w
-        b = (dx * dy).sum(0) / (dx**2).sum(0)
-        e = (dy - b * dx) * w
-        s = np.sqrt((e**2).sum(0) / (n - 2))
-    return np.where(n >= max(min_obs, 3), s, np.nan)
+    fit, good = _ols(returns, [market], "market", min_obs)
+    return np.where(good, fit.sigma[0], np.nan)
 
 
 @dataclass(frozen=True)
