@@ -8,6 +8,8 @@ column ``MKT``), estimation window [-250, -11], windows [0,0], [-1,1], [0,5], [0
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from benchmarks import slow, synthetic
@@ -52,8 +54,20 @@ def _spec(EventStudySpec, **kw):
                           min_estimation=60, **{"placebo": 0, **kw})
 
 
-def _slow(p, day0s, repeats: int, key: tuple) -> Timing:
+def _setup(name: str, quick: bool):
+    """The event-study sizes (500 assets x 20 events; --quick 20 x 3): the row, the panel,
+    its day-0 rows and the spec (placebo off)."""
+    _, _, EventStudySpec = _api()
+    n_assets, n_events = (20, 3) if quick else (500, 20)
+    row = Row(name, f"{n_assets} assets x {n_events} events", max_seconds=1.0, min_ratio=30.0,
+              judge=not quick)
+    p, day0s = _data(n_assets, n_events)
+    return row, p, day0s, _spec(EventStudySpec)
+
+
+def _slow(p, day0s, repeats: int) -> Timing:
     """The statsmodels loop over assets and events, timed once per size and reused."""
+    key = (len(p.tickers), len(day0s))
     if key not in _slow_cache:
         slow.event_study_loop(p.returns[:, :3], p.market, day0s[:1], ESTIMATION, WINDOWS)  # warm-up
         _slow_cache[key] = measure(
@@ -85,28 +99,23 @@ def _check_batch(batch, aggs, ref: dict) -> None:
 
 
 def run_eventstudy(quick: bool, repeats: int) -> Row:
-    run_batch, aggregates, EventStudySpec = _api()
-    n_assets, n_events = (20, 3) if quick else (500, 20)
-    row = Row("eventstudy", f"{n_assets} assets x {n_events} events", max_seconds=1.0, min_ratio=30.0,
-              judge=not quick)
-    p, day0s = _data(n_assets, n_events)
-    spec = _spec(EventStudySpec)
-    include = np.ones(n_assets, dtype=bool)
+    run_batch, aggregates, _ = _api()
+    row, p, day0s, spec = _setup("eventstudy", quick)
+    include = np.ones(len(p.tickers), dtype=bool)
 
     def ours():
         batch = run_batch(p.returns, p.market[:, None], day0s, spec)
         return batch, aggregates(batch, include)
 
     fast = measure(ours, repeats, ours=True)
-    ref = _slow(p, day0s, repeats, (n_assets, n_events))
+    ref = _slow(p, day0s, repeats)
     _check_batch(*fast.result, ref.result)
-    row.ours, row.slow, row.agree = fast.median, ref.median, "ok"
-    row.notes.append(
+    return row.record(
+        fast, ref,
         "eventstudy: ours = stress.eventstudy.batch.run_batch + aggregates on returns, all events in "
         "one batch (market model, 4 windows, tests patell bmp kp crude rank gsign); slow = statsmodels "
         f"OLS per asset and event ({_slow_note(ref)}); alpha, beta, sigma, AR, CAR, Var(CAR), SCAR and "
         f"all six test statistics checked equal (rtol {RTOL:g}).")
-    return row
 
 
 def _check_results(results, tickers, r: dict) -> None:
@@ -130,58 +139,45 @@ def _check_results(results, tickers, r: dict) -> None:
                                            err_msg=f"{test} {w}")
 
 
+def _from_closes(name: str, quick: bool, repeats: int, call, note: str) -> Row:
+    """``call(closes, days, tickers, spec)``, a public entry from closes returning one
+    result per event, at the event-study sizes against the statsmodels loop; the per-asset
+    numbers and the aggregate tests checked equal (:func:`_check_results`)."""
+    row, p, day0s, spec = _setup(name, quick)
+    closes = p.prices()
+    days = [p.dates[d].date() for d in day0s]
+    fast = measure(lambda: call(closes, days, p.tickers, spec), repeats, ours=True)
+    ref = _slow(p, day0s, repeats)
+    _check_results(fast.result, p.tickers, ref.result)
+    return row.record(fast, ref, note)
+
+
 # ---- eventstudy-api: the public entry from closes, one call per event ------------------
 def run_eventstudy_api(quick: bool, repeats: int) -> Row:
-    _, _, EventStudySpec = _api()
     run_event_study = _public_api()
-    n_assets, n_events = (20, 3) if quick else (500, 20)
-    row = Row("eventstudy-api", f"{n_assets} assets x {n_events} events", max_seconds=1.0,
-              min_ratio=30.0, judge=not quick)
-    p, day0s = _data(n_assets, n_events)
-    closes = p.prices()
-    spec = _spec(EventStudySpec)
-    days = [p.dates[d].date() for d in day0s]
 
-    def ours():
-        return [run_event_study(closes, d, p.tickers, spec, placebo_exclude=()) for d in days]
+    def per_event(closes, days, tickers, spec):
+        return [run_event_study(closes, d, tickers, spec, placebo_exclude=()) for d in days]
 
-    fast = measure(ours, repeats, ours=True)
-    ref = _slow(p, day0s, repeats, (n_assets, n_events))
-    _check_results(fast.result, p.tickers, ref.result)
-    row.ours, row.slow, row.agree = fast.median, ref.median, "ok"
-    row.notes.append(
+    return _from_closes(
+        "eventstudy-api", quick, repeats, per_event,
         "eventstudy-api: ours = stress.eventstudy.run_event_study(closes, day, tickers, spec) once per "
         "event (returns, calendar, day 0, batch, rebound, result objects; placebo off); slow = the "
         "same statsmodels loop as eventstudy (returns given); per-asset CAR, Var(CAR), t and the "
         "aggregate tests checked equal.")
-    return row
 
 
 # ---- eventstudy-multi: the public multi-event entry from closes, one call -------------
 def run_eventstudy_multi(quick: bool, repeats: int) -> Row:
-    _, _, EventStudySpec = _api()
     try:
         from stress.eventstudy import run_event_studies
     except (ImportError, AttributeError) as exc:
         raise NotAvailable(f"stress.eventstudy.run_event_studies: {exc}") from None
-    n_assets, n_events = (20, 3) if quick else (500, 20)
-    row = Row("eventstudy-multi", f"{n_assets} assets x {n_events} events", max_seconds=1.0,
-              min_ratio=30.0, judge=not quick)
-    p, day0s = _data(n_assets, n_events)
-    closes = p.prices()
-    spec = _spec(EventStudySpec)
-    days = [p.dates[d].date() for d in day0s]
-
-    fast = measure(lambda: run_event_studies(closes, days, p.tickers, spec, placebo_exclude=()), repeats,
-                   ours=True)
-    ref = _slow(p, day0s, repeats, (n_assets, n_events))
-    _check_results(fast.result, p.tickers, ref.result)
-    row.ours, row.slow, row.agree = fast.median, ref.median, "ok"
-    row.notes.append(
+    return _from_closes(
+        "eventstudy-multi", quick, repeats, partial(run_event_studies, placebo_exclude=()),
         "eventstudy-multi: ours = stress.eventstudy.run_event_studies(closes, days, tickers, spec), all "
         "events in one call and one batch (same result objects as eventstudy-api; placebo off); slow = "
         "the same statsmodels loop; the same checks as eventstudy-api.")
-    return row
 
 
 # ---- placebo: 1,000 placebo dates for 25 assets ---------------------------------------
@@ -233,10 +229,9 @@ def run_placebo(quick: bool, repeats: int) -> Row:
                                        atol=1e-9, err_msg=f"placebo p-values {test} {w}")
             rate = float((r["pvalue"][test][j][1:] < spec.level).mean())
             np.testing.assert_allclose(pw.rejection[test], rate, err_msg=f"size check {test} {w}")
-    row.ours, row.slow, row.agree = fast.median, ref.median, "ok"
-    row.notes.append(
+    return row.record(
+        fast, ref,
         f"placebo: ours = run_event_study with placebo={n_placebo} (pool {pool} sessions): the whole "
         f"study, of which the placebo batch took {pl.seconds:.3f} s in the last run; slow = statsmodels "
         f"loop over the same {n_placebo} dates + the event ({len(ref.runs)} run(s)); placebo CAARs, "
         "p-values of all six tests, rejection rates and the empirical p checked equal.")
-    return row

@@ -10,8 +10,6 @@ VaR/ES); the slow way rebuilds the same draws once and loops over portfolios.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from benchmarks import slow, synthetic
@@ -21,8 +19,12 @@ ALPHA = 0.99
 SEED = 3
 
 
-def _sizes(quick: bool) -> tuple[int, int, int]:
-    return (20, 200, 10) if quick else (1000, 10_000, 100)  # P, S, N
+def _setup(name: str, quick: bool, draws: str = "scen") -> tuple[Row, synthetic.Book]:
+    """The grid sizes (1,000 portfolios x 10,000 scenarios x 100 assets; --quick 20 x 200 x
+    10): the row and the seeded book."""
+    n_p, n_s, n_a = (20, 200, 10) if quick else (1000, 10_000, 100)  # P, S, N
+    row = Row(name, f"{n_p} portf x {n_s} {draws} x {n_a} assets", max_seconds=1.0, judge=not quick)
+    return row, synthetic.book(n_p, n_a, n_s, seed=SEED)
 
 
 def _risk():
@@ -35,10 +37,7 @@ def _risk():
 
 def run_scenario_grid(quick: bool, repeats: int) -> Row:
     measures = _risk()
-    n_p, n_s, n_a = _sizes(quick)
-    bk = synthetic.book(n_p, n_a, n_s, seed=SEED)
-    row = Row("scenario-grid", f"{n_p} portf x {n_s} scen x {n_a} assets", max_seconds=1.0,
-              judge=not quick)
+    row, bk = _setup("scenario-grid", quick)
 
     def ours():
         pnl = measures.historical_pnl(bk.scenarios, bk.values)  # (S, P)
@@ -52,21 +51,17 @@ def run_scenario_grid(quick: bool, repeats: int) -> Row:
     np.testing.assert_allclose(pnl.T, pnl_s, rtol=1e-9, atol=1e-6, err_msg="P&L grid")
     np.testing.assert_allclose(var, var_s, rtol=1e-9, atol=1e-6, err_msg="VaR")
     np.testing.assert_allclose(es, es_s, rtol=1e-9, atol=1e-6, err_msg="ES")
-    row.ours, row.slow, row.agree = fast.median, ref.median, "ok"
-    row.notes.append("scenario-grid: ours = historical_pnl (scenarios @ values.T) + var_es_historical "
-                     f"at {ALPHA:.0%} on all portfolios at once; slow = a loop over portfolios (matvec, "
-                     "sort, VaR/ES); P&L grid, VaR and ES checked equal.")
-    return row
+    return row.record(fast, ref, "scenario-grid: ours = historical_pnl (scenarios @ values.T) + "
+                      f"var_es_historical at {ALPHA:.0%} on all portfolios at once; slow = a loop over "
+                      "portfolios (matvec, sort, VaR/ES); P&L grid, VaR and ES checked equal.")
 
 
 def run_montecarlo_var(quick: bool, repeats: int) -> Row:
     measures = _risk()
     from stress.risk._checks import psd_factor
 
-    n_p, n_s, n_a = _sizes(quick)
-    bk = synthetic.book(n_p, n_a, n_s, seed=SEED)
-    row = Row("montecarlo-var", f"{n_p} portf x {n_s} sims x {n_a} assets", max_seconds=1.0,
-              judge=not quick)
+    row, bk = _setup("montecarlo-var", quick, draws="sims")
+    n_s, n_a = bk.scenarios.shape
 
     def ours():
         return measures.var_es_montecarlo(bk.values, bk.mean, bk.cov, n_sims=n_s, alpha=ALPHA, seed=SEED)
@@ -82,10 +77,9 @@ def run_montecarlo_var(quick: bool, repeats: int) -> Row:
     ref = measure(reference, repeats)
     np.testing.assert_allclose(fast.result[0], ref.result[0], rtol=1e-9, atol=1e-6, err_msg="MC VaR")
     np.testing.assert_allclose(fast.result[1], ref.result[1], rtol=1e-9, atol=1e-6, err_msg="MC ES")
-    row.ours, row.slow, row.agree = fast.median, ref.median, "ok"
-    row.notes.append("montecarlo-var: ours = var_es_montecarlo (draws + grid + VaR/ES); slow = the same "
-                     "documented draws, then a loop over portfolios; VaR and ES checked equal.")
-    return row
+    return row.record(fast, ref, "montecarlo-var: ours = var_es_montecarlo (draws + grid + VaR/ES); "
+                      "slow = the same documented draws, then a loop over portfolios; VaR and ES "
+                      "checked equal.")
 
 
 def run_scenario_engine(quick: bool, repeats: int) -> Row:
@@ -95,11 +89,9 @@ def run_scenario_engine(quick: bool, repeats: int) -> Row:
         from stress.scenarios.engine import scenario_grid
     except ImportError as exc:
         raise NotAvailable(f"stress.scenarios.engine.scenario_grid: {exc}") from None
-    n_p, n_s, n_a = _sizes(quick)
-    bk = synthetic.book(n_p, n_a, n_s, seed=SEED)
+    row, bk = _setup("scenario-engine", quick)
+    n_p = bk.values.shape[0]
     nav = np.abs(bk.values).sum(axis=1) + 1e5
-    row = Row("scenario-engine", f"{n_p} portf x {n_s} scen x {n_a} assets", max_seconds=1.0,
-              judge=not quick)
     returns = np.ascontiguousarray(bk.scenarios.T)  # (N, S)
     fast = measure(lambda: scenario_grid(bk.values, returns, nav), repeats, ours=True)
     ref = measure(lambda: slow.engine_loop(bk.values, returns, nav, with_contributions=False), repeats)
@@ -111,9 +103,8 @@ def run_scenario_engine(quick: bool, repeats: int) -> Row:
         np.testing.assert_allclose(g.contribution(p), bk.values[p][:, None] * returns,
                                    rtol=1e-12, atol=0, err_msg="contributions")
         np.testing.assert_allclose(g.contribution(p).sum(axis=0), pnl[p], rtol=1e-9, atol=1e-6)
-    row.ours, row.slow, row.agree = fast.median, ref.median, "ok"
-    row.notes.append(
+    return row.record(
+        fast, ref,
         "scenario-engine: ours = stress.scenarios.engine.scenario_grid (P&L = V @ R and P&L / NAV; "
         "position contributions per book on demand, checked for three books); slow = a loop over "
         "books; P&L and P&L % checked equal.")
-    return row

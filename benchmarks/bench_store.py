@@ -36,8 +36,6 @@ def run(quick: bool, repeats: int) -> Row:
     assert a.index.equals(b.index), "dates differ"
     np.testing.assert_array_equal(a.isna().to_numpy(), b.isna().to_numpy())
     np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-12, equal_nan=True)
-    row.ours, row.slow, row.agree = fast.median, ref.median, "ok"
-    row.notes.append(f"store-load: ours = open the SQLite store + read_closes (wide frame, NaN gaps, "
-                     f"{int(a.isna().to_numpy().sum())} gaps); slow = {row.slow_label}; "
-                     "same frame checked (values, dates, gaps).")
-    return row
+    return row.record(fast, ref, f"store-load: ours = open the SQLite store + read_closes (wide frame, "
+                      f"NaN gaps, {int(a.isna().to_numpy().sum())} gaps); slow = {row.slow_label}; "
+                      "same frame checked (values, dates, gaps).")

@@ -70,10 +70,9 @@ def _profile(fn: Callable[[], Any], top: int = 18) -> None:
 class Row:
     """One benchmark: sizes, medians of ours and of the slow way, the target, notes.
 
-    ``max_seconds``/``min_ratio``: the target (None = no such part). ``slow_scale``: the
-    slow path was timed on a subset and multiplied by this factor (stated in the notes).
-    ``agree``: "ok" once the fast and slow numbers were checked equal, "FAIL: ..." if not,
-    "n/a" when nothing ran.
+    ``max_seconds``/``min_ratio``: the target (None = no such part). ``agree``: "ok" once
+    the fast and slow numbers were checked equal, "FAIL: ..." if not, "n/a" when nothing
+    ran.
     """
 
     name: str
@@ -83,11 +82,16 @@ class Row:
     slow_label: str = ""
     max_seconds: float | None = None
     min_ratio: float | None = None
-    slow_scale: float = 1.0
     agree: str = "n/a"
     judge: bool = True  # False in --quick mode: sizes are not the target sizes
-    verdict: str | None = None  # replaces the "met?" judgement when sizes differ by design
     notes: list[str] = field(default_factory=list)
+
+    def record(self, fast: Timing, slow: Timing, note: str) -> "Row":
+        """The medians of ours (``fast``) and of the slow way, once their results were
+        checked equal (agree "ok"), and the row's ``note``; returns the row."""
+        self.ours, self.slow, self.agree = fast.median, slow.median, "ok"
+        self.notes.append(note)
+        return self
 
     @property
     def ratio(self) -> float | None:
@@ -110,8 +114,6 @@ class Row:
             return "not available"
         if not self.agree.startswith("ok"):
             return "no (results differ)"
-        if self.verdict is not None:
-            return self.verdict
         if not self.judge:
             return "n/a (quick sizes)"
         gaps = []
@@ -139,11 +141,8 @@ def table(rows: list[Row]) -> str:
         for n in r.notes:
             notes.append(n)
             marks.append(f"[{len(notes)}]")
-        slow = _fmt_s(r.slow)
-        if r.slow is not None and r.slow_scale != 1.0:
-            slow += " (scaled)"
         ratio = f"{r.ratio:.1f}x" if r.ratio is not None else "-"
-        body.append([r.name + (" " + "".join(marks) if marks else ""), r.size, _fmt_s(r.ours), slow,
+        body.append([r.name + (" " + "".join(marks) if marks else ""), r.size, _fmt_s(r.ours), _fmt_s(r.slow),
                      ratio, r.target, r.met, r.agree])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
 

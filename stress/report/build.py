@@ -117,8 +117,8 @@ def build_report(
     colors = group_colors([g.name for g in universe.groups])
     stress = None
     if options.portfolios:
-        stress = _stress(store, ev.id, options, universe, labels, catalogue, offline, fetcher,
-                         warnings)
+        stress = _stress(store, ev.id, options, universe, labels, catalogue, market, offline,
+                         fetcher, warnings)
     paragraphs = event_findings(view) + (stress_findings(stress, ev.id) if stress is not None else [])
     pages = event_pages(view, colors, paragraphs, options.paper)
     if stress is not None:
@@ -164,7 +164,7 @@ def _sensitivity(store, tickers, offline, fetcher, warnings):
     return sens
 
 
-def _stress(store, event_id, options, universe, labels, events, offline, fetcher,
+def _stress(store, event_id, options, universe, labels, events, market, offline, fetcher,
             warnings) -> "StressView":
     from stress.portfolio.files import read_portfolio
     from stress.report.stress_view import stress_view
@@ -185,9 +185,8 @@ def _stress(store, event_id, options, universe, labels, events, offline, fetcher
 
     run_opts = RunOptions(as_of=options.as_of, var=True, reverse=options.reverse,
                           n_sims=options.n_sims)
-    result = run(store, files, specs, catalogue, run_opts,
-                 market=(options.market or universe.market).upper(), sensitivity=sensitivity,
-                 offline=offline, fetcher=fetcher)
+    result = run(store, files, specs, catalogue, run_opts, market=market,
+                 sensitivity=sensitivity, offline=offline, fetcher=fetcher)
     warnings += result.warnings
     ids = [s.id for s in specs]
     focus = [event_id] if event_id in ids else []

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 from stress.report.drawing import draw_paragraphs, inset, note, percent_axis
 from stress.report.fmt import num, pct, pval, stars, window
 from stress.report.layout import INK, MUTED, color_of, sub_rect
-from stress.report.tables import Column, draw_table, table_height
+from stress.report.tables import Column, block_rules, draw_table, once_per_block, table_height
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -39,9 +39,7 @@ def summary_frame(view: "EventView") -> "pd.DataFrame":
     recovered share by day +20 (the table under the findings)."""
     import pandas as pd
 
-    t = view.tests
-    a, b = view.main_window
-    rows = t[(t["a"] == a) & (t["b"] == b)].set_index("group")
+    rows = view.main_tests()
     rec = view.recovered
     out = []
     for g in view.groups.index:
@@ -257,14 +255,11 @@ def draw_tests_table(fig: "Figure", rect: Rect, frame: "pd.DataFrame") -> None:
         p = r.get("placebo_p")
         if p == p and p is not None and p < 0.05:
             shade[(i, "placebo")] = "#d9f0d3"
-    groups = list(frame["group"])
-    rules = [i for i in range(len(groups) - 1) if groups[i] != groups[i + 1]]
     shown = frame.copy()
-    shown["label"] = [lb if i == 0 or groups[i - 1] != groups[i] else ""
-                      for i, lb in enumerate(frame["label"])]
+    shown["label"] = once_per_block(frame["label"], frame["group"])
     body = sub_rect(rect, 0, 0.06, 1, 1)
     fit = draw_table(fig, body, shown, tests_columns(), max_font=8, min_font=6.0,
-                     cell_colors=shade, rules_after=rules, stretch=True)
+                     cell_colors=shade, rules_after=block_rules(frame["group"]), stretch=True)
     used = table_height(fit) / (fig.get_size_inches()[1] * 72)
     note(fig, rect[0], rect[1] + rect[3] - used - 0.01, TESTS_NOTE, rect[2])
 
@@ -311,8 +306,7 @@ def draw_placebo(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[s
     size = size_frame(view)
     table_h = (40 + 22 * (len(size) + 1)) / fh if size is not None else 0.0
     area = (rect[0], rect[1] + table_h, rect[2], rect[3] - table_h)
-    main = view.tests[(view.tests["a"] == view.main_window[0]) & (view.tests["b"] == view.main_window[1])]
-    main = main.set_index("group")
+    main = view.main_tests()
     n = len(groups)
     ncol = 1 if n <= 3 else 2
     nrow = -(-n // ncol)

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Mapping
 from stress.report.drawing import draw_paragraphs, inset, note, percent_axis
 from stress.report.fmt import money, num, pct
 from stress.report.layout import INK, Page, color_of, content_rect, new_figure, sub_rect
-from stress.report.tables import Column, draw_table, fit_table, rect_points, split_rows, table_height
+from stress.report.tables import (
+    Column,
+    block_rules,
+    draw_table,
+    fit_table,
+    once_per_block,
+    rect_points,
+    split_rows,
+    table_height,
+)
 from stress.report.text import measure, wrap
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -140,8 +149,7 @@ def view_label(view: "StressView", group: str) -> str:
 
 def holdings_detail(view: "StressView") -> "pd.DataFrame":
     h = view.holdings.copy()
-    h["shown"] = [p if i == 0 or h["portfolio"].iloc[i - 1] != p else ""
-                  for i, p in enumerate(h["portfolio"])]
+    h["shown"] = once_per_block(h["portfolio"], h["portfolio"])
     return h.reset_index(drop=True)
 
 
@@ -159,9 +167,8 @@ def _draw_detail(fig: "Figure", rect: Rect, chunks, view: "StressView", colors) 
         chunk.loc[0, "shown"] = chunk.loc[0, "portfolio"]
         cell = sub_rect(rect, 0.52 * i, 0, 0.48 + 0.52 * i, 1)
         tcolors = {(j, "ticker"): color_of(g, colors) for j, g in enumerate(chunk["group"])}
-        rules = [j for j in range(len(chunk) - 1) if chunk["portfolio"][j] != chunk["portfolio"][j + 1]]
         draw_table(fig, cell, chunk, detail_columns(view), max_font=8, min_font=6.5,
-                   text_colors=tcolors, rules_after=rules, stretch=True)
+                   text_colors=tcolors, rules_after=block_rules(chunk["portfolio"]), stretch=True)
 
 
 # ---- heatmap ---------------------------------------------------------------------------
@@ -352,8 +359,8 @@ def draw_var(fig: "Figure", rect: Rect, view: "StressView") -> None:
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=4, fontsize=7, borderaxespad=0.2)
     ax.grid(axis="x", visible=False)
     tab = var_table(view)
-    books = list(tab["portfolio"])
-    tab["portfolio"] = [p if i == 0 or books[i - 1] != p else "" for i, p in enumerate(books)]
+    rules = block_rules(tab["portfolio"])
+    tab["portfolio"] = once_per_block(tab["portfolio"], tab["portfolio"])
     f = lambda a: pct(a, 1, sign=False)  # noqa: E731
     cols = [Column("portfolio", "Portfolio", align="left", wrap=18),
             Column("method", "Method", align="left")]
@@ -363,7 +370,6 @@ def draw_var(fig: "Figure", rect: Rect, view: "StressView") -> None:
                  Column(f"var{k}_stress", f"VaR {k}% stressed", f, wrap=8),
                  Column(f"es{k}_before", f"ES {k}% before", f, wrap=8),
                  Column(f"es{k}_stress", f"ES {k}% stressed", f, wrap=8)]
-    rules = [i for i in range(len(books) - 1) if books[i] != books[i + 1]]
     trect = sub_rect(rect, 0, 0.08, 1, 0.57)
     fit = draw_table(fig, trect, tab, cols, max_font=7.5, min_font=5.5, rules_after=rules,
                      stretch=True)

@@ -48,12 +48,13 @@ def event_view(
     gframe = pd.DataFrame({"label": [labels.get(g, g) for g in groups],
                            "n": [int(member[g].sum()) for g in groups]}, index=list(groups))
     ev = result.event
+    rebound, recovered = _rebound(result, groups)
     return EventView(
         event_id=ev.id, label=ev.title or ev.id, event_date=ev.date, day0=ev.day0,
         direction=ev.direction, main_window=main, groups=gframe,
         tests=_tests(result, groups), paths=_paths(result, groups, member, main, path_days),
         assets=_assets(result, groups, windows), placebo=_placebo(result, groups, main),
-        rebound=_rebound(result, groups)[0], recovered=_rebound(result, groups)[1],
+        rebound=rebound, recovered=recovered,
         size=_size(result), sensitivity=_sensitivity(sensitivity, result, groups),
         reference=_reference(sensitivity),
         notes=tuple([ev.note] if ev.shifted else []),

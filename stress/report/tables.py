@@ -141,6 +141,20 @@ def split_rows(
     return chunks or [frame]
 
 
+def block_rules(keys: Sequence[Any]) -> list[int]:
+    """Row positions after which ``keys`` changes: where a rule separates two blocks
+    (``rules_after`` of :func:`draw_table`)."""
+    keys = list(keys)
+    return [i for i in range(len(keys) - 1) if keys[i] != keys[i + 1]]
+
+
+def once_per_block(values: Sequence[Any], keys: Sequence[Any]) -> list[Any]:
+    """``values`` with "" on every row whose key repeats the row above's: a block's
+    label shown on its first row only."""
+    keys = list(keys)
+    return [v if i == 0 or keys[i - 1] != keys[i] else "" for i, v in enumerate(values)]
+
+
 def rect_points(fig: "Figure", rect: tuple[float, float, float, float]) -> tuple[float, float]:
     """Width and height of a figure-fraction rect, in points."""
     w, h = fig.get_size_inches()

@@ -72,6 +72,12 @@ class EventView:
     band: str = "corr"  # how the CAR band was made (docs/methods.md, "Reports")
     notes: tuple[str, ...] = ()  # e.g. "2025-01-25 is a Saturday: day 0 is 2025-01-27"
 
+    def main_tests(self) -> "pd.DataFrame":
+        """The rows of ``tests`` for ``main_window``, indexed by group (``all`` included)."""
+        t = self.tests
+        a, b = self.main_window
+        return t[(t["a"] == a) & (t["b"] == b)].set_index("group")
+
 
 @dataclass(frozen=True)
 class StressView:

@@ -21,10 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def _main_rows(view: "EventView") -> "pd.DataFrame":
-    t = view.tests
-    a, b = view.main_window
-    rows = t[(t["a"] == a) & (t["b"] == b) & t["group"].isin(view.groups.index)]
-    return rows.set_index("group").reindex([g for g in view.groups.index if g in set(rows["group"])])
+    rows = view.main_tests()
+    return rows.reindex([g for g in view.groups.index if g in rows.index])
 
 
 def _label(view: "EventView", group: str) -> str:
