@@ -152,6 +152,26 @@ def load_events(path: Path | str | None = None) -> Catalogue:
     from stress.paths import config_dir
 
     path = Path(path) if path else config_dir() / "events.yaml"
+    try:
+        st = path.stat()
+        key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None  # unreadable: _read_yaml says why
+    if key is not None and key in _LOADED:
+        return _LOADED[key]
+    catalogue = _load(path)
+    if key is not None:
+        _LOADED.clear()
+        _LOADED[key] = catalogue
+    return catalogue
+
+
+#: The last catalogue read, keyed by (file, mtime, size): a command reads the file once
+#: however many parts ask for it (the Catalogue is frozen, so sharing it is safe).
+_LOADED: dict = {}
+
+
+def _load(path: Path) -> Catalogue:
     data = _read_yaml(path)
     entries = data.get("events") if isinstance(data, dict) else data
     if not isinstance(entries, list) or not entries:

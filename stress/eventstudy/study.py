@@ -48,24 +48,11 @@ def resolve_event(event: Any):
     return _catalogue().get(str(event))
 
 
-_CATALOGUE: dict = {}
-
-
 def _catalogue():
-    """The event catalogue, read once per process while the file is unchanged."""
+    """The event catalogue (read once per process while the file is unchanged)."""
     from stress.events.catalogue import load_events
-    from stress.paths import config_dir
 
-    path = config_dir() / "events.yaml"
-    try:
-        st = path.stat()
-        key = (str(path), st.st_mtime_ns, st.st_size)
-    except OSError:
-        key = (str(path), None, None)
-    if key not in _CATALOGUE:
-        _CATALOGUE.clear()
-        _CATALOGUE[key] = load_events(path)
-    return _CATALOGUE[key]
+    return load_events()
 
 
 def run_event_study(
