@@ -86,7 +86,7 @@ def test_bare_command_still_prints_help():
 def test_write_frames_writes_each_frame_and_fails_in_one_line(tmp_path):
     import pandas as pd
 
-    from stress.cli._common import write_frames
+    from stress.tables_out import write_frames
     from stress.errors import InputError
 
     a = pd.DataFrame({"x": [1.5, 2.0]}, index=pd.Index(["VST", "DUK"], name="ticker"))

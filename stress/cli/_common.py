@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import click
 
-from stress.errors import InputError, StressError
+from stress.errors import StressError
 
 
 class CliError(click.ClickException):
@@ -116,23 +115,6 @@ def _clean(obj: Any) -> Any:
     if hasattr(obj, "item") and callable(obj.item):  # numpy scalars
         return _clean(obj.item())
     return obj
-
-
-def write_frames(out_dir: str | Path, frames: dict[str, Any], index: Iterable[str] = ()) -> list[Path]:
-    """Write each frame as ``<name>.csv`` into ``out_dir`` (created if needed), in order;
-    the frames named in ``index`` keep their index as the first column. Returns the paths."""
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{out}: cannot create the folder: {exc.strerror or exc}") from None
-    keep = set(index)
-    paths = []
-    for name, frame in frames.items():
-        path = out / f"{name}.csv"
-        frame.to_csv(path, index=name in keep)
-        paths.append(path)
-    return paths
 
 
 def parse_window(text: str, option: str = "--window") -> tuple[int, int]:

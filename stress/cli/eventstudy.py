@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from stress.cli._common import echo_json, parse_window, print_table, settings, warn, write_frames
+from stress.cli._common import echo_json, parse_window, print_table, settings, warn
+from stress.tables_out import write_frames
 
 MODELS = ("market", "market-adjusted", "constant-mean", "factor")
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from stress.cli._common import (CliError, echo_json, parse_window, print_table, settings, warn,
-                                write_frames)
+from stress.cli._common import CliError, echo_json, parse_window, print_table, settings, warn
+from stress.tables_out import write_frames
 
 
 @click.command("run")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from stress.cli._common import (CliError, echo_json, parse_window, print_table, settings, warn,
-                                write_frames)
+from stress.cli._common import CliError, echo_json, parse_window, print_table, settings, warn
+from stress.tables_out import write_frames
 
 
 def _csv_list(text: str | None) -> tuple[str, ...] | None:

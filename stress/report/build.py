@@ -246,17 +246,9 @@ def _tables(pages: Sequence[Page]) -> dict[str, "pd.DataFrame"]:
 
 def write_tables(report: Report, out_dir: Path | str) -> list[Path]:
     """Each table behind the pages as ``<name>.csv`` in ``out_dir``."""
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{out}: cannot create the folder: {exc.strerror or exc}") from None
-    paths = []
-    for name, frame in report.tables.items():
-        path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
-        paths.append(path)
-    return paths
+    from stress.tables_out import write_frames
+
+    return write_frames(out_dir, report.tables)
 
 
 def write_report(report: Report, path: Path | str, *, paper: str = "a4",
