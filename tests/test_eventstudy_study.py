@@ -125,7 +125,6 @@ def test_placebo_empirical_p_and_size_by_formula():
     p = res.placebo
     assert p.used == 100 and len(set(res.placebo_dates)) == 100
     # windows end before the first event-window day (-1) and avoid the blocked session
-    pos = np.array([res.placebo_dates.index(d) for d in res.placebo_dates])
     last = pd.Timestamp(res.placebo_dates[-1])
     assert last < pd.Timestamp(DAY0) - pd.tseries.offsets.BDay(21)
     idx = pd.bdate_range(end="2025-06-30", periods=900)

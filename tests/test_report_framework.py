@@ -3,7 +3,6 @@ PDF metadata and reproducibility. No price data needed."""
 
 from __future__ import annotations
 
-import io
 from datetime import datetime, timezone
 
 import numpy as np

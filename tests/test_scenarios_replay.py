@@ -11,7 +11,7 @@ import pytest
 from stress.portfolio.files import read_portfolio
 from stress.scenarios.catalogue import load_scenarios, replay_spec
 from stress.scenarios.replay import window_returns
-from stress.scenarios.runner import RunOptions, run
+from stress.scenarios.runner import run
 from conftest import close_on
 
 

@@ -50,8 +50,8 @@ def pages(view: "StressView", colors: Mapping[str, str], paper: str) -> list[Pag
         more = f" ({i + 1} of {len(per_page)})" if len(per_page) > 1 else ""
         out.append(Page("Holdings by portfolio" + more,
                         partial(_draw_detail, chunks=pair, view=view, colors=colors),
-                        subtitle=f"Positions as of the valuation date; value in currency, weight "
-                                 f"as a share of NAV."))
+                        subtitle="Positions as of the valuation date; value in currency, weight "
+                                 "as a share of NAV."))
     out.append(Page(TITLES["heatmap"], partial(draw_heatmap, view=view),
                     subtitle="P&L of each book under each scenario, % of NAV (red: loss). Replays "
                              "are buy-and-hold over the event window; shocks are in DeepSeek units.",

@@ -122,7 +122,7 @@ def run(
         cols.append(r)
         srcs.append(src)
         uncs.append(unc)
-    n, s = len(tickers), len(specs)
+    n = len(tickers)
     returns = np.column_stack(cols) if cols else np.zeros((n, 0))
     source = np.column_stack(srcs) if srcs else np.zeros((n, 0), dtype=object)
     unc = np.stack(uncs) if uncs else np.zeros((0, n, n))
@@ -275,7 +275,6 @@ def _sensitivity(fn, specs, o, tickers, as_of, market, window, cov, ref, shown,
 
 def _scenario(spec: ScenarioSpec, cat: ScenarioCatalogue, closes, cov, sens, tickers, ref,
               shown, o: RunOptions, warnings):
-    n = len(tickers)
     if spec.kind == "replay":
         from stress.events.catalogue import map_to_session
 
