@@ -1,27 +1,31 @@
-"""Reading the YAML files users edit in ``configs/``: the universe and its groups.
+"""Reading the YAML files users edit in ``configs/``: the universe and its groups, the
+event catalogue and the scenario catalogue.
 
-Each loader returns plain frozen objects and raises :class:`InputError` naming the file
-(and the entry) on anything malformed.
+The one place that reads configuration files: a command (or a library caller) calls
+:func:`load_configs` once and passes the frozen objects down; no numeric module reads a
+file. Each loader raises :class:`InputError` naming the file (and the entry) on anything
+malformed. Files are found by :func:`stress.paths.config_file` (``$STRESS_CONFIG_DIR``,
+``./configs``, then the shipped defaults).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stress.errors import InputError
-from stress.paths import config_dir
+from stress.paths import config_file
+
+if TYPE_CHECKING:  # pragma: no cover
+    from stress.events.catalogue import Catalogue
+    from stress.scenarios.catalogue import ScenarioCatalogue
 
 
 def load_yaml(path: Path, loader: Any = None) -> Any:
     """Read and parse a YAML file; a missing file or a syntax error becomes one InputError
     line. ``loader``: a ``yaml.SafeLoader`` subclass (default SafeLoader)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return parse_yaml(text, path, loader)
+    return parse_yaml(read_text(path), path, loader)
 
 
 def parse_yaml(text: str, path: Path, loader: Any = None) -> Any:
@@ -77,7 +81,7 @@ class Universe:
 
 def load_universe(path: Path | None = None) -> Universe:
     """Load ``configs/universe.yaml`` (or ``path``)."""
-    path = Path(path) if path else config_dir() / "universe.yaml"
+    path = Path(path) if path else config_file("universe.yaml")
     data = load_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("groups"), dict):
         raise InputError(f"{path}: expected a mapping with 'groups:'")
@@ -93,3 +97,46 @@ def load_universe(path: Path | None = None) -> Universe:
         groups.append(Group(str(name), str(spec.get("label", name)), tickers))
     market = str(data.get("market", "SPY")).upper()
     return Universe(market=market, groups=tuple(groups), path=path)
+
+
+def read_text(path: Path | str) -> str:
+    """A config file's text; an unreadable file is one InputError line naming it."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def load_events(path: Path | str | None = None) -> "Catalogue":
+    """Load and validate ``configs/events.yaml`` (or ``path``); see
+    :func:`stress.events.catalogue.parse_events`."""
+    from stress.events.catalogue import parse_events
+
+    path = Path(path) if path else config_file("events.yaml")
+    return parse_events(read_text(path), path)
+
+
+def load_scenarios(path: Path | str | None = None, events: "Catalogue | None" = None) -> "ScenarioCatalogue":
+    """Load ``configs/scenarios.yaml`` (or ``path``) with the event catalogue ``events``
+    (default :func:`load_events`); see :func:`stress.scenarios.catalogue.parse_scenarios`."""
+    from stress.scenarios.catalogue import parse_scenarios
+
+    events = events if events is not None else load_events()
+    path = Path(path) if path else config_file("scenarios.yaml")
+    return parse_scenarios(load_yaml(path), path, events)
+
+
+@dataclass(frozen=True)
+class Configs:
+    """Everything a command reads from ``configs/``, read once at the top."""
+
+    universe: Universe
+    events: "Catalogue"
+    scenarios: "ScenarioCatalogue"
+
+
+def load_configs() -> Configs:
+    """The universe, the event catalogue and the scenario catalogue (each file read once)."""
+    universe = load_universe()
+    events = load_events()
+    return Configs(universe, events, load_scenarios(events=events))

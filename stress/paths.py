@@ -29,17 +29,35 @@ def store_path() -> Path:
 
 
 def config_dir() -> Path:
-    """The configs folder: ``$STRESS_CONFIG_DIR``, else ``configs/`` beside the package
-    (a clone or an editable install), else ``./configs``."""
-    env = os.environ.get("STRESS_CONFIG_DIR")
-    candidates = [Path(env)] if env else []
-    candidates += [_PACKAGE_DIR.parent / "configs", Path.cwd() / "configs"]
-    for c in candidates:
-        if c.is_dir():
+    """The default configs shipped with ``stress``: ``configs/`` of the clone (a source
+    checkout or an editable install), else the copy a wheel installs under
+    ``<prefix>/share/stress/configs``."""
+    import sysconfig
+
+    for c in (_PACKAGE_DIR.parent / "configs", Path(sysconfig.get_path("data")) / "share" / "stress" / "configs"):
+        if (c / "universe.yaml").is_file():
             return c
-    raise InputError(
-        "no configs folder found: set STRESS_CONFIG_DIR or run from the repository clone"
-    )
+    raise InputError("the default configs are not installed (no configs/universe.yaml beside "
+                     "the package or under the install prefix): reinstall stress, or set "
+                     "STRESS_CONFIG_DIR to a folder holding universe.yaml, events.yaml, scenarios.yaml")
+
+
+def config_file(name: str) -> Path:
+    """Where ``configs/NAME`` is read from: ``$STRESS_CONFIG_DIR/NAME``, else
+    ``./configs/NAME`` in the working directory, else the shipped default. A
+    ``STRESS_CONFIG_DIR`` that is not a folder is an error, never silently ignored."""
+    env = os.environ.get("STRESS_CONFIG_DIR")
+    if env is not None:
+        folder = Path(env).expanduser()
+        if not env.strip() or not folder.is_dir():
+            raise InputError(f"STRESS_CONFIG_DIR={env!r}: no such folder (unset it to use the "
+                             "default configs)")
+        if (folder / name).is_file():
+            return folder / name
+    local = Path.cwd() / "configs" / name
+    if local.is_file():
+        return local
+    return config_dir() / name
 
 
 def sample_data_dir() -> Path | None:

@@ -92,3 +92,33 @@ def close_on(sample_dir: Path, ticker: str, day: str) -> float:
             if row["Date"] == day:
                 return float(row["Close"])
     raise KeyError(f"{ticker} {day}")
+
+
+def market_of(store, market: str = "SPY"):
+    """MarketData of every ticker in ``store`` (what a command loads once)."""
+    from stress.market import market_data
+
+    return market_data(store.read_closes(store.tickers()), market)
+
+
+def sensitivity_input(b: dict, se=0.01, beta=1.0, reason: dict | None = None, as_of: str = ""):
+    """A SensitivityInput from {ticker: b} (se and beta: a number or a dict)."""
+    import numpy as np
+
+    from stress.sensitivity import SensitivityInput
+
+    tickers = tuple(b)
+    pick = lambda v, t: v[t] if isinstance(v, dict) else v  # noqa: E731
+    return SensitivityInput(tickers, np.array([b[t] for t in tickers], float),
+                            np.array([pick(se, t) for t in tickers], float),
+                            np.array([pick(beta, t) for t in tickers], float),
+                            tuple((reason or {}).get(t, "") for t in tickers), as_of)
+
+
+def estimate(store, spec):
+    """The sensitivity estimate on a store's prices with the configs in force (what
+    `stress sensitivity` does after loading its market data)."""
+    from stress.config import load_events, load_universe
+    from stress.sensitivity import estimate_sensitivity
+
+    return estimate_sensitivity(market_of(store), spec, universe=load_universe(), events=load_events())

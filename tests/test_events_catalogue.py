@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from stress.cli import cli
 from stress.errors import InputError
-from stress.events import DIRECTIONS, load_events, map_to_session, relative_days
+from stress.config import load_events
+from stress.events import DIRECTIONS, map_to_session, relative_days
 
 BASKET = ("VST", "CEG", "TLN", "NRG")
 
@@ -286,18 +287,3 @@ def test_cli_bad_file_is_one_line_exit_2(tmp_path):
     res = run("events", "list", "--file", str(path))
     assert res.exit_code == 2
     assert res.stderr.strip().count("\n") == 0 and "sideways" in res.stderr
-
-
-def test_load_events_reads_the_file_once_until_it_changes(tmp_path):
-    import shutil
-
-    from stress.paths import config_dir
-
-    path = tmp_path / "events.yaml"
-    shutil.copy(config_dir() / "events.yaml", path)
-    first = load_events(path)
-    assert load_events(path) is first  # the same frozen catalogue, not a second parse
-    text = path.read_text().replace("id: deepseek-r1", "id: deepseek-r1-renamed", 1)
-    path.write_text(text)
-    again = load_events(path)
-    assert again is not first and "deepseek-r1-renamed" in again.ids and "deepseek-r1" not in again.ids

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from stress.config import load_events
 from stress.data.provider import load_closes
 from stress.errors import InputError
 from stress.eventstudy import EventStudySpec, run_event_studies, run_event_study
@@ -91,9 +92,10 @@ def test_real_data_three_catalogue_events(sample_store):
     closes = load_closes(sample_store, tickers + ["SPY"])
     events = ["deepseek-r1", "yen-carry-unwind", "talen-amazon-cumulus"]
     spec = EventStudySpec(placebo=0)
-    many = run_event_studies(closes, events, tickers, spec)
+    cat = load_events()
+    many = run_event_studies(closes, events, tickers, spec, catalogue=cat)
     for ev, res in zip(events, many):
-        _same(res.to_dict(), run_event_study(closes, ev, tickers, spec).to_dict(), ev)
+        _same(res.to_dict(), run_event_study(closes, ev, tickers, spec, catalogue=cat).to_dict(), ev)
     assert many[0].asset("VST").ar_day0 < -0.15  # the DeepSeek sell-off
 
 

@@ -8,6 +8,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
+from stress.config import load_events
 from stress.data.provider import load_closes
 from stress.errors import InputError
 from stress.eventstudy import EventStudySpec, run_event_study
@@ -24,7 +25,7 @@ def closes(sample_store):
 @pytest.fixture
 def study(closes):
     return run_event_study(closes, "deepseek-r1", AI_POWER, EventStudySpec(placebo=200),
-                           groups={"ai": AI_POWER, "utilities4": UTILS})
+                           groups={"ai": AI_POWER, "utilities4": UTILS}, catalogue=load_events())
 
 
 def test_vst_day0_raw_and_abnormal(study, closes):

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from stress.config import load_events
 from stress.errors import DataError, InputError
 from stress.eventstudy import EventStudySpec, run_event_study
 from stress.eventstudy.placebo import candidate_positions
@@ -68,6 +69,8 @@ def test_date_outside_data_and_unknown_event_are_input_errors():
     with pytest.raises(InputError, match="outside the market data"):
         run_event_study(closes, "2030-01-02", ["AAA"], _spec())
     with pytest.raises(InputError, match="unknown event"):
+        run_event_study(closes, "no-such-event", ["AAA"], _spec(), catalogue=load_events())
+    with pytest.raises(InputError, match="pass catalogue"):  # ids need the catalogue the caller read
         run_event_study(closes, "no-such-event", ["AAA"], _spec())
 
 

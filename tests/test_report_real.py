@@ -93,13 +93,14 @@ def test_vst_day0_abnormal_return_matches_an_independent_ols(report, sample_stor
 
 @pytest.mark.sample_data
 def test_kp_statistic_and_words_match_the_event_study(report, sample_store):
-    from stress.config import load_universe
+    from stress.config import load_events, load_universe
     from stress.eventstudy import EventStudySpec, run_event_study
 
     u = load_universe()
     groups = {g: list(u.group(g).tickers) for g in ("ai_power", "utilities")}
     closes = sample_store.read_closes([t for m in groups.values() for t in m] + ["SPY"])
-    res = run_event_study(closes, "deepseek-r1", [], EventStudySpec(placebo=30), groups)
+    res = run_event_study(closes, "deepseek-r1", [], EventStudySpec(placebo=30), groups,
+                          catalogue=load_events())
     agg = res.window((0, 0), "ai_power")
     kp, bmp = agg.tests["kp"], agg.tests["bmp"]
     # the KP formula, independently: BMP * sqrt((1 - r) / (1 + (N - 1) r))
@@ -183,7 +184,7 @@ def test_fixed_date_reruns_are_identical(home, tmp_path):
 def test_event_outside_the_data_is_one_clear_line(home):
     res = CliRunner().invoke(cli, ["--offline", "report", "2031-03-03", "--group", "ai_power"],
                              env={"STRESS_HOME": str(home)})
-    assert res.exit_code == 1
+    assert res.exit_code == 2  # the same line and code as `stress event-study`: bad input
     lines = res.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: event 2031-03-03")
+    assert len(lines) == 1 and lines[0].startswith("error: event date 2031-03-03")
     assert "2026-08-03" in lines[0] and "Traceback" not in res.output

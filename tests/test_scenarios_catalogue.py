@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from stress.errors import InputError
-from stress.events.catalogue import load_events
-from stress.scenarios.catalogue import load_scenarios, replay_spec, shock_spec
+from stress.config import load_events
+from stress.config import load_scenarios
+from stress.scenarios.catalogue import replay_spec, shock_spec
 
 
 @pytest.fixture(scope="module")

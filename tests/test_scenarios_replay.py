@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from stress.portfolio.files import read_portfolio
-from stress.scenarios.catalogue import load_scenarios, replay_spec
+from stress.config import load_scenarios
+from stress.scenarios.catalogue import replay_spec
 from stress.scenarios.replay import window_returns
 from stress.scenarios.runner import run
-from conftest import close_on
+from conftest import close_on, market_of, sensitivity_input
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,7 @@ def hand_pnl(sample_dir, t0: str, t1: str, as_of: str = "2026-08-03") -> float:
 
 def test_one_day_replay_matches_hand_computation(tmp_path, sample_store, sample_dir, catalogue):
     pf = book(tmp_path, "ticker,shares\n" + "".join(f"{t},{n}\n" for t, n in SHARES.items()) + "CASH,1000\n")
-    res = run(sample_store, [pf], [catalogue.get("deepseek-r1")], catalogue, market="SPY")
+    res = run(market_of(sample_store), [pf], [catalogue.get("deepseek-r1")], catalogue).books[0]
     expected = hand_pnl(sample_dir, "2025-01-24", "2025-01-27")
     assert res.grid.pnl[0, 0] == pytest.approx(expected, rel=1e-10)
     info = res.scenarios[0]
@@ -47,14 +48,14 @@ def test_one_day_replay_matches_hand_computation(tmp_path, sample_store, sample_
     # the published facts: VST -28.3%, SPY -1.4%
     j = res.tickers.index("VST")
     assert res.returns[j, 0] == pytest.approx(-0.283, abs=0.001)
-    assert res.grid.pnl_pct[0, 0] == pytest.approx(expected / res.portfolios[0].nav)
+    assert res.grid.pnl_pct[0, 0] == pytest.approx(expected / res.book.nav)
     assert res.grid.pnl_sd[0, 0] == 0.0  # every return observed: no band
 
 
 def test_multi_day_replay_buy_and_hold(tmp_path, sample_store, sample_dir, catalogue):
     pf = book(tmp_path, "ticker,shares\n" + "".join(f"{t},{n}\n" for t, n in SHARES.items()))
     spec = replay_spec(catalogue.get("deepseek-r1"), (-1, 2))
-    res = run(sample_store, [pf], [spec], catalogue, market="SPY")
+    res = run(market_of(sample_store), [pf], [spec], catalogue).books[0]
     # day -1 = Fri 2025-01-24, so t0 = the close before it, Thu 2025-01-23; day +2 = Wed 01-29
     expected = hand_pnl(sample_dir, "2025-01-23", "2025-01-29")
     assert res.grid.pnl[0, 0] == pytest.approx(expected, rel=1e-10)
@@ -81,7 +82,7 @@ def test_holding_without_history_is_propagated(tmp_path, sample_store, catalogue
     from stress.risk import ledoit_wolf
 
     pf = book(tmp_path, "ticker,value\nGEV,1000\nNRG,500\nXLU,300\n")
-    res = run(sample_store, [pf], [catalogue.get("brexit-vote")], catalogue, market="SPY")
+    res = run(market_of(sample_store), [pf], [catalogue.get("brexit-vote")], catalogue).books[0]
     tickers = list(res.tickers)
     src = dict(zip(tickers, res.source[:, 0]))
     assert src["GEV"] == "propagated" and src["NRG"] == "observed" and src["XLU"] == "observed"
@@ -100,7 +101,7 @@ def test_holding_without_history_is_propagated(tmp_path, sample_store, catalogue
     cond = cov[np.ix_(u, u)] - cov[np.ix_(u, o)] @ np.linalg.solve(cov[np.ix_(o, o)], cov[np.ix_(o, u)])
     gu = [tickers[i] for i in np.flatnonzero(u)].index("GEV")
     assert res.grid.pnl_sd[0, 0] == pytest.approx(1000 * np.sqrt(cond[gu, gu]), rel=1e-8)
-    d = res.to_dict()["portfolios"][0]["scenarios"][0]
+    d = res.to_dict()["scenarios"][0]
     assert d["propagated"] == ["GEV"]
 
 
@@ -108,10 +109,11 @@ def test_reference_set_makes_books_independent(tmp_path, sample_store, catalogue
     a = book(tmp_path, "ticker,value\nGEV,1000\nNRG,500\n", "a.csv")
     b = book(tmp_path, "ticker,value\nAMD,1000\nEQT,100\n", "b.csv")
     ref = ["SPY", "QQQ", "XLU", "NRG", "NVDA", "TLT"]
-    alone = run(sample_store, [a], [catalogue.get("brexit-vote")], catalogue, reference=ref)
-    both = run(sample_store, [a, b], [catalogue.get("brexit-vote")], catalogue, reference=ref)
-    # only Ledoit-Wolf's common shrinkage intensity can differ
-    assert both.grid.pnl[0, 0] == pytest.approx(alone.grid.pnl[0, 0], rel=0.02)
+    alone = run(market_of(sample_store), [a], [catalogue.get("brexit-vote")], catalogue, reference=ref).books[0]
+    both = run(market_of(sample_store), [a, b], [catalogue.get("brexit-vote")], catalogue, reference=ref)
+    # each book runs on its own: not even Ledoit-Wolf's shrinkage intensity is shared
+    assert both.books[0].grid.pnl[0, 0] == alone.grid.pnl[0, 0]
+    assert both.books[0].grid.pnl_sd[0, 0] == alone.grid.pnl_sd[0, 0]
 
 
 def test_positions_losers_and_propagated_columns(tmp_path, sample_store, catalogue):
@@ -121,11 +123,12 @@ def test_positions_losers_and_propagated_columns(tmp_path, sample_store, catalog
     b = book(tmp_path, "ticker,value\nVST,800\nXLU,400\n", "b.csv")
     specs = [catalogue.get("brexit-vote"), catalogue.get("deepseek-r1"),
              replay_spec(catalogue.get("deepseek-r1"), (0, 4))]
-    res = run(sample_store, [a, b], specs, catalogue, market="SPY")
-    d = res.to_dict()
-    frame = res.grid_frame()
+    result = run(market_of(sample_store), [a, b], specs, catalogue)
+    d = result.to_dict()
+    frame = result.to_frame("grid")
     for p, (pf, held) in enumerate([(a, {"GEV": 1000, "NRG": 500, "DUK": -300}),
                                     (b, {"VST": 800, "XLU": 400})]):
+        res = result.books[p]
         for s in range(len(specs)):
             ret = {t: res.returns[res.tickers.index(t), s] for t in held}
             pnl = {t: v * ret[t] for t, v in held.items()}
@@ -133,7 +136,7 @@ def test_positions_losers_and_propagated_columns(tmp_path, sample_store, catalog
             assert {r["ticker"]: r["pnl"] for r in got["positions"]} == pytest.approx(pnl)
             losers = sorted((t for t in pnl if pnl[t] < 0), key=pnl.get)[:res.top]
             assert got["top_losers"] == losers
-            assert [r["ticker"] for r in res.top_losers(p, s)] == losers
+            assert [r["ticker"] for r in res.top_losers(s)] == losers
             prop = [t for t in held if res.source[res.tickers.index(t), s] == "propagated"]
             assert got["propagated"] == prop
             assert frame["propagated"].iloc[p * len(specs) + s] == " ".join(prop)

@@ -13,7 +13,9 @@ from scipy.stats import norm
 from stress.portfolio.files import read_portfolio
 from stress.returns import to_returns
 from stress.risk import ledoit_wolf
-from stress.scenarios.catalogue import load_scenarios, shock_spec
+from conftest import market_of, sensitivity_input
+from stress.config import load_scenarios
+from stress.scenarios.catalogue import shock_spec
 from stress.scenarios.engine import scenario_grid
 from stress.scenarios.runner import RunOptions, run
 from stress.scenarios.stressvar import regime_var
@@ -96,8 +98,8 @@ def test_incomplete_asset_makes_its_books_nan():
 def test_var_through_the_run_uses_the_window(tmp_path, sample_store, catalogue):
     p = tmp_path / "b.csv"
     p.write_text("ticker,value\nVST,600\nDUK,400\n")
-    res = run(sample_store, [read_portfolio(p)], [catalogue.get("deepseek-r1")], catalogue,
-              RunOptions(var=True, n_sims=2000), market="SPY")
+    res = run(market_of(sample_store), [read_portfolio(p)], [catalogue.get("deepseek-r1")], catalogue,
+              RunOptions(var=True, n_sims=2000)).books[0]
     regimes = [rv.regime for rv in res.var]
     assert regimes == ["normal", "stressed:deepseek-r1"]
     t = list(res.tickers)
@@ -112,14 +114,11 @@ def test_var_through_the_run_uses_the_window(tmp_path, sample_store, catalogue):
     assert st.var["normal"][0.99][0] == pytest.approx(-mu + sigma * norm.ppf(0.99), rel=1e-9)
     losses = np.sort(-(x @ v))
     assert st.var["historical"][0.95][0] == pytest.approx(losses[math.ceil(60 * 0.95) - 1])
-    frame = res.var_frame()
+    frame = pd.DataFrame(res.var_rows())
     assert set(frame["method"]) == {"historical", "normal", "montecarlo"}
 
 
-def sens(tickers, as_of):
-    b = {"VST": 0.25, "DUK": -0.01, "SPY": 0.0, "CEG": 0.2}
-    return pd.DataFrame({"b": [b[t] for t in tickers], "se": 0.01, "beta_mkt": 1.0,
-                         "reason": ""}, index=list(tickers))
+sens = sensitivity_input({"VST": 0.25, "DUK": -0.01, "SPY": 0.0, "CEG": 0.2})
 
 
 @pytest.mark.parametrize("market_move", [0.0, -0.02])
@@ -127,13 +126,13 @@ def test_reverse_stress_applied_forward_gives_the_loss(tmp_path, sample_store, c
     p = tmp_path / "b.csv"
     p.write_text("ticker,value\nVST,600\nCEG,300\nDUK,400\nCASH,100\n")
     opts = RunOptions(reverse=0.10, market_move=market_move, horizon=5)
-    res = run(sample_store, [read_portfolio(p)], [], catalogue, opts, market="SPY", sensitivity=sens)
+    res = run(market_of(sample_store), [read_portfolio(p)], [], catalogue, opts, sensitivity=sens).books[0]
     rv = res.reverse
-    nav = res.portfolios[0].nav
+    nav = res.book.nav
     assert rv.target[0] == pytest.approx(0.10 * nav)
     k = float(rv.k[0])
-    fwd = run(sample_store, [read_portfolio(p)], [shock_spec(k, market_move)], catalogue,
-              market="SPY", sensitivity=sens)
+    fwd = run(market_of(sample_store), [read_portfolio(p)], [shock_spec(k, market_move)], catalogue,
+              sensitivity=sens).books[0]
     assert fwd.grid.pnl[0, 0] == pytest.approx(-0.10 * nav, rel=1e-9)
     # most plausible joint shock: V'r* = -L, r* proportional to (h S) V, d = L / sqrt(V' h S V)
     t = list(res.tickers)
@@ -146,5 +145,5 @@ def test_reverse_stress_applied_forward_gives_the_loss(tmp_path, sample_store, c
     hs = 5 * cov[np.ix_(held, held)]
     assert r == pytest.approx(-(0.10 * nav) / (v @ hs @ v) * hs @ v)
     assert rv.mahalanobis[0] == pytest.approx(0.10 * nav / math.sqrt(v @ hs @ v))
-    row = res.to_dict()["portfolios"][0]["reverse"]
+    row = res.to_dict()["reverse"]
     assert row["plausible"]["top"][0]["ticker"] == "VST"

@@ -12,7 +12,9 @@ from scipy.stats import chi2, norm
 from stress.portfolio.files import read_portfolio
 from stress.returns import to_returns
 from stress.risk import ledoit_wolf
-from stress.scenarios.catalogue import custom_spec, load_scenarios, parse_custom, shock_spec
+from conftest import market_of, sensitivity_input
+from stress.config import load_scenarios
+from stress.scenarios.catalogue import custom_spec, parse_custom, shock_spec
 from stress.scenarios.custom import fill_missing, propagate
 from stress.scenarios.runner import RunOptions, run
 from stress.errors import InputError
@@ -28,12 +30,9 @@ def catalogue():
 
 
 def stub(nan_for=()):
-    def table(tickers, as_of):
-        rows = {t: {"b": np.nan if t in nan_for else B[t], "se": np.nan if t in nan_for else SE[t],
-                    "beta_mkt": BETA[t], "reason": "too few events" if t in nan_for else ""}
-                for t in tickers}
-        return pd.DataFrame.from_dict(rows, orient="index")
-    return table
+    return sensitivity_input({t: np.nan if t in nan_for else v for t, v in B.items()},
+                             se={t: np.nan if t in nan_for else v for t, v in SE.items()},
+                             beta=BETA, reason={t: "too few events" for t in nan_for})
 
 
 @pytest.fixture
@@ -50,7 +49,7 @@ def window(store, tickers, as_of="2026-08-03", n=504):
 
 def test_shock_returns_and_linearity_in_k(pf, sample_store, catalogue):
     specs = [shock_spec(k) for k in (-1.0, -2.0, 0.5, 1.5)] + [shock_spec(-1.0, -0.02)]
-    res = run(sample_store, [pf], specs, catalogue, market="SPY", sensitivity=stub())
+    res = run(market_of(sample_store), [pf], specs, catalogue, sensitivity=stub()).books[0]
     t = list(res.tickers)
     b = np.array([B[x] for x in t])
     beta = np.array([BETA[x] for x in t])
@@ -68,8 +67,8 @@ def test_shock_returns_and_linearity_in_k(pf, sample_store, catalogue):
 
 def test_shock_band_from_estimates_and_residuals(pf, sample_store, catalogue):
     k = -1.5
-    res = run(sample_store, [pf], [shock_spec(k)], catalogue, market="SPY", sensitivity=stub(),
-              options=RunOptions(band=0.95))
+    res = run(market_of(sample_store), [pf], [shock_spec(k)], catalogue, sensitivity=stub(),
+              options=RunOptions(band=0.95)).books[0]
     t = list(res.tickers)
     rets = window(sample_store, t)
     # residuals of each asset's OLS on the market, independently with statsmodels
@@ -88,8 +87,8 @@ def test_shock_band_from_estimates_and_residuals(pf, sample_store, catalogue):
 
 
 def test_missing_estimate_is_propagated(pf, sample_store, catalogue):
-    res = run(sample_store, [pf], [shock_spec(-1.0)], catalogue, market="SPY",
-              sensitivity=stub(nan_for=("CEG",)))
+    res = run(market_of(sample_store), [pf], [shock_spec(-1.0)], catalogue,
+              sensitivity=stub(nan_for=("CEG",))).books[0]
     t = list(res.tickers)
     j = t.index("CEG")
     assert res.source[j, 0] == "propagated"
@@ -100,14 +99,14 @@ def test_missing_estimate_is_propagated(pf, sample_store, catalogue):
     assert res.returns[j, 0] == pytest.approx(expected, rel=1e-8)
     assert any("CEG: no sensitivity estimate (too few events)" in w for w in res.warnings)
     # still linear in k
-    res2 = run(sample_store, [pf], [shock_spec(-2.0)], catalogue, market="SPY",
-               sensitivity=stub(nan_for=("CEG",)))
+    res2 = run(market_of(sample_store), [pf], [shock_spec(-2.0)], catalogue,
+               sensitivity=stub(nan_for=("CEG",))).books[0]
     assert res2.grid.pnl[0, 0] == pytest.approx(2 * res.grid.pnl[0, 0])
 
 
 def test_custom_shock_matches_the_conditioning_formula(pf, sample_store, catalogue):
     spec = custom_spec("VST=-0.30,SPY=-2%")
-    res = run(sample_store, [pf], [spec], catalogue, market="SPY")
+    res = run(market_of(sample_store), [pf], [spec], catalogue).books[0]
     t = list(res.tickers)
     cov, _ = ledoit_wolf(window(sample_store, t).to_numpy())
     s_idx = [t.index("VST"), t.index("SPY")]

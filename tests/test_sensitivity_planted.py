@@ -1,6 +1,6 @@
 """The whole estimate on a simulated store with planted sensitivities: its own universe
 and event catalogue (STRESS_CONFIG_DIR), events with known shock sizes, assets with known
-event and factor loadings, a late listing, and the cache."""
+event and factor loadings, and a late listing."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from stress.data.store import PriceStore
 from stress.errors import DataError, InputError
-from stress.sensitivity.estimate import estimate_sensitivity
+from conftest import estimate
 from stress.sensitivity.spec import SensitivitySpec
 
 T = 1400
@@ -78,7 +78,7 @@ def world(tmp_path, monkeypatch):
 
 def test_planted_sensitivities_recovered(world):
     store, k = world
-    res = estimate_sensitivity(store, SensitivitySpec(tickers=("X1", "X2", "X3", "X4", "B1")))
+    res = estimate(store, SensitivitySpec(tickers=("X1", "X2", "X3", "X4", "B1")))
     tab = res.table
     for t in ("X1", "X2", "X3"):
         row = tab.loc[t]
@@ -116,63 +116,29 @@ def test_planted_sensitivities_recovered(world):
 
 def test_the_market_itself_gets_no_event_estimate(world):
     store, _ = world
-    res = estimate_sensitivity(store, SensitivitySpec(tickers=("SPY", "X1")))
+    res = estimate(store, SensitivitySpec(tickers=("SPY", "X1")))
     assert np.isnan(res.table.loc["SPY", "b"]) and "market index" in res.table.loc["SPY", "reason"]
     assert res.table.loc["SPY", "beta_mkt"] == pytest.approx(1.0)
     assert np.isfinite(res.table.loc["X1", "b"])
 
 
-def test_cache_hit_returns_same_numbers_without_recomputing(world, monkeypatch):
-    import stress.sensitivity.estimate as est
-    from stress.sensitivity import sensitivity_table
-
-    store, _ = world
-    first = sensitivity_table(store, ["X1", "X2"])
-    calls = []
-
-    def boom(*a, **kw):
-        calls.append(1)
-        raise AssertionError("recomputed despite a cached result")
-
-    monkeypatch.setattr(est, "compute", boom)
-    second = sensitivity_table(store, ["X1", "X2"])
-    pd.testing.assert_frame_equal(first, second)
-    assert not calls
-    for col in ("b", "se", "ci_lo", "ci_hi", "n_events", "beta_ai", "se_ai", "beta_mkt", "sigma", "reason"):
-        assert col in second.columns
-    with pytest.raises(AssertionError, match="recomputed"):  # other inputs: a new key
-        sensitivity_table(store, ["X1", "X2"], window=(0, 1))
-
-
-def test_new_prices_invalidate_the_cache(world, monkeypatch):
-    import stress.sensitivity.estimate as est
-
-    store, _ = world
-    spec = SensitivitySpec(tickers=("X1",))
-    estimate_sensitivity(store, spec)
-    store.write(pd.DataFrame({"ticker": ["X1"], "date": ["2030-01-02"], "close": [10.0]}), source="sim")
-    monkeypatch.setattr(est, "compute", lambda *a: (_ for _ in ()).throw(AssertionError("recomputed")))
-    with pytest.raises(AssertionError, match="recomputed"):
-        estimate_sensitivity(store, spec)
-
-
 def test_bad_inputs(world):
     store, _ = world
     with pytest.raises(InputError, match="unknown event 'no-such-event'"):
-        estimate_sensitivity(store, SensitivitySpec(tickers=("X1",), events=("ev-0", "no-such-event", "ev-1")))
+        estimate(store, SensitivitySpec(tickers=("X1",), events=("ev-0", "no-such-event", "ev-1")))
     with pytest.raises(InputError, match="at least 3"):
-        estimate_sensitivity(store, SensitivitySpec(tickers=("X1",), events=("ev-0", "ev-1")))
+        estimate(store, SensitivitySpec(tickers=("X1",), events=("ev-0", "ev-1")))
     with pytest.raises(InputError, match="control event"):
-        estimate_sensitivity(store, SensitivitySpec(tickers=("X1",), events=("ev-0", "ev-1", "ctrl")))
+        estimate(store, SensitivitySpec(tickers=("X1",), events=("ev-0", "ev-1", "ctrl")))
     with pytest.raises(DataError, match="basket ticker ZZZ: no prices in the store"):
-        estimate_sensitivity(store, SensitivitySpec(tickers=("X1",), basket=("B1", "ZZZ")))
+        estimate(store, SensitivitySpec(tickers=("X1",), basket=("B1", "ZZZ")))
     with pytest.raises(DataError, match="factor ticker QQQ"):
-        estimate_sensitivity(store, SensitivitySpec(tickers=("X1",), factor="SMH-QQQ"))
+        estimate(store, SensitivitySpec(tickers=("X1",), factor="SMH-QQQ"))
     with pytest.raises(InputError, match="before the market data"):
-        estimate_sensitivity(store, SensitivitySpec(tickers=("X1",), as_of="2001-01-01"))
+        estimate(store, SensitivitySpec(tickers=("X1",), as_of="2001-01-01"))
     with pytest.raises(InputError, match="deepseek-r1.*shock unit"):
-        estimate_sensitivity(store, SensitivitySpec(tickers=("X1",), as_of="2020-06-01"))
+        estimate(store, SensitivitySpec(tickers=("X1",), as_of="2020-06-01"))
     with pytest.raises(DataError, match="no prices in the store for NOPE"):
-        estimate_sensitivity(store, SensitivitySpec(tickers=("NOPE",)))
+        estimate(store, SensitivitySpec(tickers=("NOPE",)))
     with pytest.raises(InputError, match="--window"):
         SensitivitySpec(tickers=("X1",), window=(2, 1))

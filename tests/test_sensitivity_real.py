@@ -4,15 +4,13 @@ leave-one-out basket, WLS through the origin, HAC factor regression)."""
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
 import yaml
 
-from stress.sensitivity.estimate import estimate_sensitivity
+from conftest import estimate
 from stress.sensitivity.spec import SensitivitySpec
 
 pytestmark = pytest.mark.sample_data
@@ -23,20 +21,18 @@ BASKET = ("VST", "CEG", "TLN", "NRG")
 
 
 @pytest.fixture(scope="module")
-def store(sample_store_path, tmp_path_factory):
-    """A private copy of the sample store (the estimate writes its cache)."""
+def store(sample_store_path):
+    """The sample store (read only: the estimate writes nothing)."""
     from stress.data.store import PriceStore
 
-    path = tmp_path_factory.mktemp("sens-real") / "prices.sqlite"
-    shutil.copy(sample_store_path, path)
-    with PriceStore(path) as s:
+    with PriceStore(sample_store_path) as s:
         yield s
 
 
 @pytest.fixture(scope="module")
 def result(store):
     spec = SensitivitySpec(tickers=POWER + ("NRG",) + UTILITIES)
-    return estimate_sensitivity(store, spec)
+    return estimate(store, spec)
 
 
 @pytest.fixture(scope="module")

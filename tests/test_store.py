@@ -83,13 +83,6 @@ def test_coverage_merges_and_missing_ranges_shrink(tmp_path):
     assert store.missing_ranges("AAA", "2025-01-05", "2025-02-20") == []
 
 
-def test_cache_round_trip(tmp_path):
-    store = PriceStore(tmp_path / "p.sqlite")
-    assert store.cache_get("k") is None
-    store.cache_put("k", {"b": [1.5, None]})
-    assert store.cache_get("k") == {"b": [1.5, None]}
-
-
 WRITER = textwrap.dedent(
     """
     import sys, pandas as pd

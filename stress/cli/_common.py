@@ -28,6 +28,7 @@ class Settings:
     offline: bool = False
     debug: bool = False
     _store: Any = field(default=None, repr=False)
+    _configs: Any = field(default=None, repr=False)
 
     def store(self):
         """The price store in the data directory, opened once per command."""
@@ -45,6 +46,20 @@ class Settings:
         from stress.data.yahoo import fetch_into_store
 
         return fetch_into_store
+
+    def source(self):
+        """The one prices source of the command: the store, and the fetcher when online."""
+        from stress.market import PriceSource
+
+        return PriceSource(self.store(), self.offline, self.fetcher())
+
+    def configs(self):
+        """The universe, event and scenario catalogues, read once per command."""
+        if self._configs is None:
+            from stress.config import load_configs
+
+            self._configs = load_configs()
+        return self._configs
 
 
 def run_guarded(ctx: click.Context, call: Callable[[], Any]) -> Any:

@@ -45,7 +45,7 @@ def list_(direction: tuple[str, ...], as_json: bool, path: str | None) -> None:
     Example:
       stress events list --direction up --json
     """
-    from stress.events import load_events
+    from stress.config import load_events
 
     catalogue = load_events(path).select(directions=direction or None)
     rows = [e.to_dict() for e in catalogue]
@@ -71,7 +71,7 @@ def show(ctx: click.Context, event: str, as_json: bool, path: str | None) -> Non
       stress events show microsoft-constellation-crane
       stress events show 2024-09-21
     """
-    from stress.events import load_events
+    from stress.config import load_events
 
     found = load_events(path).get(event)
     fields = found.to_dict()

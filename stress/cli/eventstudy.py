@@ -51,12 +51,13 @@ def event_study(ctx, event, tickers, groups, market, model, factors, estimation,
       stress --offline event-study deepseek-r1 --group ai_power --group utilities --json
       stress --offline event-study 2025-01-27 VST --model factor --factors SPY,XLU
     """
-    from stress.config import load_universe
-    from stress.data.provider import load_closes
-    from stress.events.catalogue import load_events
-    from stress.eventstudy import EventStudySpec, run_event_study
+    from stress.analysis import event_study as study
+    from stress.analysis import load_market
+    from stress.eventstudy import EventStudySpec
 
-    universe = load_universe()
+    cfg = settings(ctx)
+    configs = cfg.configs()
+    universe = configs.universe
     group_map = {name: list(universe.group(name).tickers) for name in dict.fromkeys(groups)}
     factor_list = tuple(f.strip().upper() for f in (factors or "").split(",") if f.strip())
     spec = EventStudySpec(
@@ -71,18 +72,11 @@ def event_study(ctx, event, tickers, groups, market, model, factors, estimation,
         placebo_pool=placebo_pool,
         seed=seed,
     )
-    catalogue = load_events()
-    ev = catalogue.get(event)
     wanted = [t.upper() for t in tickers] + [t for m in group_map.values() for t in m]
     if not wanted:
         raise click.UsageError("give tickers or --group NAME (see configs/universe.yaml)")
-    cfg = settings(ctx)
-    closes = load_closes(
-        cfg.store(), [*wanted, spec.market, *spec.regressors], offline=cfg.offline,
-        fetcher=cfg.fetcher(), warn=warn,
-    )
-    others = [e.date for e in catalogue if e.id != ev.id]
-    result = run_event_study(closes, ev, tickers, spec, group_map, placebo_exclude=others)
+    md = load_market(cfg.source(), configs, [*wanted, spec.market, *spec.regressors], warn=warn)
+    result = study(md, configs, event, tickers, spec, group_map)
     for line in result.warnings:
         warn(line)
     if out_dir:

@@ -38,8 +38,8 @@ from stress.cli._common import parse_window, settings, warn
                    "the named scenarios of configs/scenarios.yaml).")
 @click.option("--reverse", default=0.10, show_default=True, type=float, metavar="LOSS",
               help="Loss (fraction of NAV) for the reverse stress.")
-@click.option("--sims", default=20_000, show_default=True, type=click.IntRange(min=100),
-              help="Monte Carlo draws for VaR/ES.")
+@click.option("--sims", default=50_000, show_default=True, type=click.IntRange(min=100),
+              help="Monte Carlo draws for VaR/ES (the same default as `stress run`).")
 @click.option("--as-of", default=None, metavar="YYYY-MM-DD", help="Valuation date of the portfolios.")
 @click.option("--no-sensitivity", is_flag=True, help="Leave out the sensitivity page.")
 @click.pass_context
@@ -62,8 +62,12 @@ def report(ctx, event, files, groups, portfolios, out, out_dir, fixed_date, pape
     import os
     from datetime import datetime, timezone
 
+    from stress.analysis import book_tickers, load_market
     from stress.eventstudy import EventStudySpec
-    from stress.report.build import ReportOptions, build_report, write_report, write_tables
+    from stress.portfolio.files import read_portfolio
+    from stress.report.build import (
+        ReportOptions, build_report, event_tickers, write_report, write_tables,
+    )
     from stress.report.pdf import parse_fixed_date
 
     fixed = parse_fixed_date(fixed_date)
@@ -72,14 +76,18 @@ def report(ctx, event, files, groups, portfolios, out, out_dir, fixed_date, pape
     if not 0 < reverse < 1:
         raise click.BadParameter(f"{reverse}: a loss as a fraction of NAV, e.g. 0.10", param_hint="--reverse")
     options = ReportOptions(
-        groups=tuple(groups), portfolios=tuple(portfolios) + tuple(files), model=model,
+        groups=tuple(groups), model=model,
         market=market, estimation=parse_window(estimation, "--estimation"),
         windows=tuple(parse_window(w) for w in windows) or EventStudySpec.windows,
         placebo=placebo, sensitivity=not no_sensitivity, scenarios=tuple(scenarios),
         reverse=reverse, n_sims=sims, as_of=as_of, paper=paper, fixed_date=fixed,
     )
     cfg = settings(ctx)
-    built = build_report(cfg.store(), event, options, offline=cfg.offline, fetcher=cfg.fetcher())
+    configs = cfg.configs()
+    books = [read_portfolio(p) for p in dict.fromkeys([*portfolios, *files])]
+    md = load_market(cfg.source(), configs, [*event_tickers(configs, options), *book_tickers(books)],
+                     universe=True, warn=warn)
+    built = build_report(md, configs, event, options, books)
     for line in built.warnings:
         warn(line)
     target = out or os.path.join("reports", f"{built.event.event_id if built.event else event}.pdf")

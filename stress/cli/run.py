@@ -59,36 +59,25 @@ def run(ctx: click.Context, portfolios, scenario_ids, all_scenarios, window, sho
       stress --offline run configs/portfolios/nuclear.csv --shock -1 --custom "VST=-0.30,SPY=-0.02"
       stress --offline run configs/portfolios/ai_power.csv --var --reverse 0.10 --json
     """
-    from stress.config import load_universe
+    from stress.analysis import book_tickers, load_market, stress_books
     from stress.portfolio.files import read_portfolio
-    from stress.scenarios.catalogue import load_scenarios
     from stress.scenarios.runner import RunOptions
-    from stress.scenarios.runner import run as run_books
 
+    s = settings(ctx)
+    configs = s.configs()
     if list_scenarios:
-        _list(load_scenarios(), as_json)
+        _list(configs.scenarios, as_json)
         return
     if not portfolios:
         raise click.UsageError("name at least one PORTFOLIO file (CSV or YAML), or --list-scenarios")
     files = [read_portfolio(p, merge_duplicates=merge_duplicates, cash_remainder=cash_remainder)
              for p in _expand(portfolios)]
-    catalogue = load_scenarios()
-    specs = _specs(catalogue, scenario_ids, all_scenarios, window, shocks, market_move, customs)
-    s = settings(ctx)
-    store = s.store()
-
-    def sensitivity(tickers, when):
-        from stress.sensitivity import sensitivity_table
-
-        return sensitivity_table(store, tickers, as_of=when, offline=s.offline, fetcher=s.fetcher())
-
+    specs = _specs(configs.scenarios, scenario_ids, all_scenarios, window, shocks, market_move, customs)
     options = RunOptions(as_of=as_of, nav=nav, cov_window=cov_window, horizon=horizon, band=band,
                          var=with_var, n_sims=sims, seed=seed, reverse=reverse,
                          market_move=market_move, top=top)
-    universe = load_universe()
-    result = run_books(store, files, specs, catalogue, options, market=universe.market,
-                       reference=universe.tickers(), sensitivity=sensitivity, offline=s.offline,
-                       fetcher=s.fetcher())
+    md = load_market(s.source(), configs, book_tickers(files, specs), universe=True, warn=warn)
+    result = stress_books(md, configs, files, specs, options)
     for line in result.warnings:
         warn(line)
     if out_dir:
@@ -145,11 +134,11 @@ def _list(catalogue, as_json: bool) -> None:
 
 
 def _write(result, out: Path) -> None:
-    frames = {"grid": result.grid_frame(), "positions": result.positions_frame()}
-    if result.var:
-        frames["var"] = result.var_frame()
-    if result.reverse is not None:
-        frames["reverse"] = result.reverse_frame()
+    frames = {"grid": result.to_frame("grid"), "positions": result.to_frame("positions")}
+    if any(b.var for b in result.books):
+        frames["var"] = result.to_frame("var")
+    if any(b.reverse is not None for b in result.books):
+        frames["reverse"] = result.to_frame("reverse")
     paths = write_frames(out, frames)
     click.echo(f"wrote {', '.join(p.name for p in paths)} to {out}", err=True)
 
@@ -164,47 +153,67 @@ def _money(x: float) -> str:
 
 
 def _render(result) -> None:
-    g, books, scen = result.grid, result.portfolios, result.scenarios
-    st = result.settings
-    click.echo(f"valued as of {result.as_of}; covariance {st['cov_obs']} days "
-               f"{st['cov_start']} to {st['cov_end']} (Ledoit-Wolf, shrinkage {st['cov_shrinkage']:.2f}); "
-               f"bands {g.level:.0%}")
+    runs, books = result.books, result.portfolios
     names = _labels(books)
+    for run, name in zip(runs, names):
+        st = run.settings
+        click.echo(f"{name}: valued as of {run.as_of}; covariance {st['cov_obs']} days "
+                   f"{st['cov_start']} to {st['cov_end']} over {st['cov_assets']} assets "
+                   f"(Ledoit-Wolf, shrinkage {st['cov_shrinkage']:.2f}); bands {run.grid.level:.0%}")
     click.echo("")
-    if len(books) == 1:
+    specs = result.specs
+    if len(runs) == 1:
+        run = runs[0]
+        g = run.grid
         rows = [{"scenario": i.spec.id, "kind": i.spec.kind, "pnl": _money(g.pnl[0, s]),
                  "pnl %": _pct(g.pnl_pct[0, s]),
                  "band": "-" if not g.pnl_sd[0, s] else
-                 f"{_money(g.lower[0, s])} .. {_money(g.upper[0, s])}"}
-                for s, i in enumerate(scen)]
+                 f"{_money(g.lower[0, s])} .. {_money(g.upper[0, s])}",
+                 "note": _note(run, s)}
+                for s, i in enumerate(run.scenarios)]
         click.echo(f"{names[0]}  NAV {_money(books[0].nav)}")
-        print_table(rows, ["scenario", "kind", "pnl", "pnl %", "band"])
+        print_table(rows, ["scenario", "kind", "pnl", "pnl %", "band", "note"])
     else:
-        click.echo("P&L, % of NAV (rows: scenarios; columns: books)")
-        rows = [{"scenario": i.spec.id, **{n: _pct(g.pnl_pct[p, s]) for p, n in enumerate(names)}}
-                for s, i in enumerate(scen)]
+        click.echo("P&L, % of NAV (rows: scenarios; columns: books; ! = a held asset's linear "
+                   "return is below -100%, not attainable)")
+        pct = result.pnl_pct
+        rows = [{"scenario": sp.id, **{n: _pct(pct[p, s]) + ("!" if _note(runs[p], s) else "")
+                                       for p, n in enumerate(names)}}
+                for s, sp in enumerate(specs)]
         rows.append({"scenario": "NAV", **{n: _money(b.nav) for n, b in zip(names, books)}})
         print_table(rows, ["scenario", *names])
-    for s, i in enumerate(scen):
-        if i.spec.kind == "custom":
-            click.echo(f"\n{i.spec.id}: plausibility: Mahalanobis distance {i.mahalanobis:.2f} over "
-                       f"{i.df} shocked asset(s), chi2 percentile {i.percentile:.6f}, a shock this far "
-                       f"or farther has probability {_tail(i.mahalanobis, i.df):.2g}")
-    for p, name in enumerate(names):
-        shown = range(len(scen)) if len(scen) <= 2 else [result.worst(p)]
+    for s, sp in enumerate(specs):
+        if sp.kind == "custom":
+            for run, name in zip(runs, names):
+                i = run.scenarios[s]
+                click.echo(f"\n{sp.id} ({name}): plausibility: Mahalanobis distance "
+                           f"{i.mahalanobis:.2f} over {i.df} shocked asset(s), chi2 percentile "
+                           f"{i.percentile:.6f}, a shock this far or farther has probability "
+                           f"{_tail(i.mahalanobis, i.df):.2g}")
+    for run, name in zip(runs, names):
+        scen = run.scenarios
+        shown = range(len(scen)) if len(scen) <= 2 else [run.worst()]
         for s in shown:
-            losers = result.top_losers(p, s)
+            losers = run.top_losers(s)
             label = "" if len(scen) <= 2 else " (its worst scenario)"
+            note = _note(run, s)
             click.echo(f"\n{name}: top losers in {scen[s].spec.id}{label}: "
-                       f"P&L {_money(g.pnl[p, s])} ({_pct(g.pnl_pct[p, s])})")
+                       f"P&L {_money(run.grid.pnl[0, s])} ({_pct(run.grid.pnl_pct[0, s])})"
+                       + (f"; {note}" if note else ""))
             print_table([{"ticker": r["ticker"], "value": _money(r["value"]),
                           "return": _pct(r["return"]), "pnl": _money(r["pnl"]),
                           "share": _pct(r["share"], 1), "source": r["source"]} for r in losers]
                         or [{"ticker": "(no losing position)"}])
-    if result.var:
-        _render_var(result, names)
-    if result.reverse is not None:
-        _render_reverse(result, names)
+    if any(r.var for r in runs):
+        _render_var(runs, names)
+    if any(r.reverse is not None for r in runs):
+        _render_reverse(runs, names)
+
+
+def _note(run, s: int) -> str:
+    from stress.scenarios.result import _beyond_note
+
+    return _beyond_note(run.beyond_total_loss(s))
 
 
 def _tail(d: float, df: float) -> float:
@@ -219,39 +228,44 @@ def _labels(books) -> list[str]:
     return names if len(set(names)) == len(names) else [b.file for b in books]
 
 
-def _render_var(result, names) -> None:
-    click.echo(f"\nVaR / ES, % of NAV, horizon {result.settings['horizon']} session(s) "
+def _render_var(runs, names) -> None:
+    click.echo(f"\nVaR / ES, % of NAV, horizon {runs[0].settings['horizon']} session(s) "
                "(losses positive)")
     rows = []
-    for p, name in enumerate(names):
-        for rv in result.var:
-            for m in ("historical", "normal", "montecarlo"):
-                row = {"book": name, "regime": f"{rv.regime} ({rv.start}..{rv.end})", "method": m}
-                for a in (0.95, 0.99):
-                    row[f"VaR{a:.0%}"] = _pct(rv.var[m][a][p] / result.portfolios[p].nav)
-                    row[f"ES{a:.0%}"] = _pct(rv.es[m][a][p] / result.portfolios[p].nav)
-                row["note"] = rv.reasons[p]
+    for run, name in zip(runs, names):
+        for r in run.var_rows():
+            key = (r["regime"], r["method"])
+            if rows and rows[-1]["_key"] == (name, *key):
+                row = rows[-1]
+            else:
+                row = {"_key": (name, *key), "book": name,
+                       "regime": f"{r['regime']} ({r['start']}..{r['end']})", "method": r["method"]}
                 rows.append(row)
+            row[f"VaR{r['confidence']:.0%}"] = _pct(r["var_pct"])
+            row[f"ES{r['confidence']:.0%}"] = _pct(r["es_pct"])
+            row["note"] = r["reason"]
     print_table(rows, ["book", "regime", "method", "VaR95%", "ES95%", "VaR99%", "ES99%", "note"])
 
 
-def _render_reverse(result, names) -> None:
-    rv = result.reverse
-    click.echo(f"\nReverse stress: shocks that lose {rv.loss:.1%} of NAV")
+def _render_reverse(runs, names) -> None:
+    loss = next(r.reverse.loss for r in runs if r.reverse is not None)
+    click.echo(f"\nReverse stress: shocks that lose {loss:.1%} of NAV")
     rows = []
-    for p, name in enumerate(names):
-        top = result._reverse_row(p)["plausible"]["top"]
+    for run, name in zip(runs, names):
+        r = run.reverse_row()
+        ai, pl = r["ai_shock"], r["plausible"]
         rows.append({
-            "book": name, "loss": _money(rv.target[p]),
-            "AI shock k": "-" if rv.k[p] != rv.k[p] else f"{rv.k[p]:+.2f}",
-            "plausible d": f"{rv.mahalanobis[p]:.2f}", "df": f"{rv.df[p]:.0f}",
-            "P(farther)": f"{_tail(rv.mahalanobis[p], rv.df[p]):.2g}",
-            f"{result.settings['market']} move": _pct(rv.market[p]),
+            "book": name, "loss": _money(r["target"]),
+            "AI shock k": "-" if ai["k"] != ai["k"] else
+            f"{ai['k']:+.2f}" + (" (not attainable)" if ai["note"] else ""),
+            "plausible d": f"{pl['mahalanobis']:.2f}", "df": f"{pl['df']:.0f}",
+            "P(farther)": f"{_tail(pl['mahalanobis'], pl['df']):.2g}",
+            f"{run.settings['market']} move": _pct(pl["market_move"]),
             "most plausible shock (top holdings)": " ".join(
-                f"{a['ticker']} {a['return']:+.1%}" for a in top[:4]),
+                f"{a['ticker']} {a['return']:+.1%}" for a in pl["top"][:4]),
         })
     print_table(rows)
-    for p, name in enumerate(names):
-        for why in (rv.k_reason[p], rv.plausible_reason[p]):
+    for run, name in zip(runs, names):
+        for why in (run.reverse.k_reason[0], run.reverse.plausible_reason[0]):
             if why:
                 warn(f"{name}: {why}")

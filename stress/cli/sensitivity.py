@@ -28,9 +28,8 @@ def _csv_list(text: str | None) -> tuple[str, ...] | None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--out", type=click.Path(file_okay=False),
               help="Write sensitivity.csv, shocks.csv, comparison.csv and rolling.csv here.")
-@click.option("--no-cache", is_flag=True, help="Re-estimate even if a cached result exists.")
 @click.pass_context
-def sensitivity(ctx, tickers, groups, events, basket, factor, window, as_of, as_json, out, no_cache) -> None:
+def sensitivity(ctx, tickers, groups, events, basket, factor, window, as_of, as_json, out) -> None:
     """How much each asset moves per unit of AI-demand shock, two ways.
 
     Event-based b: WLS slope through the origin of the asset's abnormal returns on the
@@ -45,13 +44,14 @@ def sensitivity(ctx, tickers, groups, events, basket, factor, window, as_of, as_
       stress --offline sensitivity --group ai_power --group utilities
       stress --offline sensitivity VST DUK --factor VST+CEG-XLU --json
     """
-    from stress.config import load_universe
-    from stress.sensitivity.estimate import estimate_sensitivity
+    from stress.analysis import load_market, sensitivities
     from stress.sensitivity.spec import SensitivitySpec
 
+    s = settings(ctx)
+    configs = s.configs()
     names = [t.strip().upper() for t in tickers if t.strip()]
     if groups:
-        names += list(load_universe().tickers(list(groups)))
+        names += list(configs.universe.tickers(list(groups)))
     if not names:
         raise CliError("name tickers or a --group, e.g. `stress sensitivity --group ai_power`", 2)
     spec = SensitivitySpec(
@@ -62,11 +62,9 @@ def sensitivity(ctx, tickers, groups, events, basket, factor, window, as_of, as_
         factor=factor,
         as_of=as_of,
     )
-    s = settings(ctx)
-    result = estimate_sensitivity(
-        s.store(), spec, offline=s.offline, fetcher=s.fetcher(), rolling=bool(out),
-        use_cache=not no_cache,
-    )
+    md = load_market(s.source(), configs, [*spec.tickers, *(spec.basket or ()), *spec.factor_spec.tickers],
+                     universe=True, warn=warn)
+    result = sensitivities(md, configs, spec, rolling=bool(out))
     for line in result.warnings:
         warn(line)
     if out:

@@ -40,12 +40,14 @@ def load_closes(
     offline: bool = True,
     fetcher: Fetcher | None = None,
     warn: Callable[[str], None] = log.warning,
+    require: bool = True,
 ) -> "pd.DataFrame":
     """Adjusted closes for ``tickers`` (n_days x n_tickers), from the store.
 
     Online (``offline=False`` with a ``fetcher``), tickers absent from the store are
     fetched first; if the network fails, a warning is given and the store is used.
-    Any ticker still without a single price is a :class:`DataError` naming all of them.
+    Any ticker still without a single price is a :class:`DataError` naming all of them
+    (``require=False``: an all-NaN column instead, for the caller to name).
     """
     tickers = list(dict.fromkeys(t.upper() for t in tickers))
     have = set(store.tickers())
@@ -61,6 +63,8 @@ def load_closes(
             for t, why in failed.items():
                 warn(f"{t}: {why}")
     closes = store.read_closes(tickers, start, end)
+    if not require:
+        return closes
     empty = [t for t in tickers if closes[t].isna().all()]
     stored = set(store.tickers())  # again: the fetch may have added some
     never = [t for t in empty if t not in stored]

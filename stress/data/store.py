@@ -45,11 +45,6 @@ CREATE TABLE IF NOT EXISTS coverage (
     end    TEXT NOT NULL,
     PRIMARY KEY (ticker, start)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS results_cache (
-    key        TEXT PRIMARY KEY,
-    created_at TEXT NOT NULL,
-    payload    TEXT NOT NULL
-);
 """
 
 PRICE_COLUMNS = ("close", "open", "high", "low", "volume")
@@ -295,25 +290,6 @@ class PriceStore:
             out[np.searchsorted(union, d), j] = v
         index = pd.DatetimeIndex(union.astype("datetime64[s]").astype("datetime64[us]"), name="date")
         return pd.DataFrame(out, index=index, columns=list(tickers))
-
-    # ---- cached results (used by later stages, keyed by their inputs) -----------------
-    def cache_get(self, key: str) -> dict | None:
-        row = self._conn.execute(
-            "SELECT payload FROM results_cache WHERE key = ?", (key,)
-        ).fetchone()
-        return json.loads(row[0]) if row else None
-
-    def cache_put(self, key: str, payload: dict) -> None:
-        self._conn.execute(
-            "INSERT OR REPLACE INTO results_cache (key, created_at, payload) VALUES (?, ?, ?)",
-            (key, _iso_ts(datetime.now(timezone.utc)), json.dumps(payload)),
-        )
-
-    def data_version(self, tickers: Iterable[str]) -> str:
-        """A fingerprint of the stored data for ``tickers`` (fetched-at and row counts),
-        for cache keys: it changes whenever their prices change."""
-        parts = [f"{i.ticker}:{i.rows}:{i.last}:{i.fetched_at}" for i in self.info_for(tickers)]
-        return "|".join(sorted(parts))
 
 
 def _date_range(start: str | None, end: str | None) -> tuple[str, list[str]]:

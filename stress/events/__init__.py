@@ -5,7 +5,7 @@ from stress.events.catalogue import (
     Catalogue,
     Event,
     ad_hoc_event,
-    load_events,
+    parse_events,
     map_to_session,
     relative_days,
 )
@@ -15,7 +15,7 @@ __all__ = [
     "Catalogue",
     "Event",
     "ad_hoc_event",
-    "load_events",
+    "parse_events",
     "map_to_session",
     "relative_days",
 ]

@@ -5,7 +5,7 @@ An event's ``date`` is the first US session that could react to the news (news a
 day 0 of a market calendar: the first session on or after it. :func:`relative_days`
 numbers the calendar in trading days relative to day 0.
 
-Loading raises :class:`InputError` naming the file, the line and the event on anything
+Parsing raises :class:`InputError` naming the file, the line and the event on anything
 malformed; pandas and numpy are imported only by the two calendar functions, so listing
 the catalogue stays fast.
 """
@@ -142,47 +142,27 @@ class Catalogue:
         return replace(self, events=tuple(chosen))
 
 
-def load_events(path: Path | str | None = None) -> Catalogue:
-    """Load and validate ``configs/events.yaml`` (or ``path``).
+def parse_events(text: str, path: Path | str) -> Catalogue:
+    """Validate the text of ``configs/events.yaml`` read from ``path`` (named in errors).
 
     The file holds a list of events, or a mapping with an ``events:`` list. Checks:
     known fields, the required ones present, kebab-case unique ids, valid dates
     (YYYY-MM-DD), direction in up/down/control, an http(s) source URL, one-line text.
+    Reading the file is the caller's (:func:`stress.config.load_events`).
     """
-    from stress.paths import config_dir
-
-    path = Path(path) if path else config_dir() / "events.yaml"
-    try:
-        st = path.stat()
-        key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
-    except OSError:
-        key = None  # unreadable: _read_yaml says why
-    if key is not None and key in _LOADED:
-        return _LOADED[key]
-    catalogue = _load(path)
-    if key is not None:
-        _LOADED.clear()
-        _LOADED[key] = catalogue
-    return catalogue
-
-
-#: The last catalogue read, keyed by (file, mtime, size): a command reads the file once
-#: however many parts ask for it (the Catalogue is frozen, so sharing it is safe).
-_LOADED: dict = {}
-
-
-def _load(path: Path) -> Catalogue:
-    data = _read_yaml(path)
+    path = Path(path)
+    data = _parse_yaml(text, path)
     entries = data.get("events") if isinstance(data, dict) else data
     if not isinstance(entries, list) or not entries:
         raise InputError(f"{path}: expected a non-empty list of events (or 'events:' with one)")
+    where = _Where(path, text)
     events: list[Event] = []
     seen: dict[str, int] = {}
     for index, entry in enumerate(entries):
-        event = _parse_entry(entry, index, path)
+        event = _parse_entry(entry, index, where)
         if event.id in seen:
             raise InputError(
-                f"{_where(path, index)}: duplicate event id {event.id!r} "
+                f"{where(index)}: duplicate event id {event.id!r} "
                 f"(first used by event #{seen[event.id] + 1})"
             )
         seen[event.id] = index
@@ -190,15 +170,15 @@ def _load(path: Path) -> Catalogue:
     return Catalogue(events=tuple(events), path=path)
 
 
-def _parse_entry(entry: Any, index: int, path: Path) -> Event:
-    # the line number costs a second parse of the file: only look it up for an error
+def _parse_entry(entry: Any, index: int, where: "_Where") -> Event:
+    # the line number costs a second parse of the text: only look it up for an error
     if not isinstance(entry, dict):
-        raise InputError(f"{_where(path, index)}: event #{index + 1} must be a mapping of fields")
+        raise InputError(f"{where(index)}: event #{index + 1} must be a mapping of fields")
     raw_id = entry.get("id")
     label = f"event {raw_id!r}" if raw_id is not None else f"event #{index + 1}"
 
     def fail(problem: str) -> InputError:
-        return InputError(f"{_where(path, index)}: {label}: {problem}")
+        return InputError(f"{where(index)}: {label}: {problem}")
 
     unknown = sorted(str(k) for k in entry if k not in REQUIRED + OPTIONAL)
     if unknown:
@@ -229,10 +209,12 @@ def _parse_entry(entry: Any, index: int, path: Path) -> Event:
     )
 
 
-def _read_yaml(path: Path) -> Any:
-    """Parse the file keeping dates as text (so a bad date is reported with its event,
-    not as a parser crash); a missing file or a syntax error is one InputError line."""
+def _parse_yaml(text: str, path: Path) -> Any:
+    """Parse keeping dates as text (so a bad date is reported with its event, not as a
+    parser crash); a syntax error is one InputError line."""
     import yaml
+
+    from stress.config import parse_yaml
 
     class _TextDates(yaml.SafeLoader):
         pass
@@ -241,9 +223,7 @@ def _read_yaml(path: Path) -> Any:
         first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    from stress.config import load_yaml
-
-    return load_yaml(path, loader=_TextDates)
+    return parse_yaml(text, path, loader=_TextDates)
 
 
 def _as_date(value: Any, fail) -> date:
@@ -269,24 +249,29 @@ def _parse_iso(text: str, what: str) -> date:
         raise InputError(f"{what} is not a valid calendar date") from None
 
 
-def _where(path: Path, index: int) -> str:
-    """``path, line N`` for the index-th event (line numbers when the file allows)."""
-    line = _event_line(path, index)
-    return f"{path}, line {line}" if line else str(path)
+@dataclass(frozen=True)
+class _Where:
+    """``path, line N`` of the index-th event (line numbers when the text allows)."""
 
+    path: Path
+    text: str
 
-def _event_line(path: Path, index: int) -> int | None:
-    import yaml
+    def __call__(self, index: int) -> str:
+        line = self._line(index)
+        return f"{self.path}, line {line}" if line else str(self.path)
 
-    try:
-        node = yaml.compose(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+    def _line(self, index: int) -> int | None:
+        import yaml
+
+        try:
+            node = yaml.compose(self.text)
+        except yaml.YAMLError:
+            return None
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if getattr(k, "value", None) == "events"), None)
+        if isinstance(node, yaml.SequenceNode) and index < len(node.value):
+            return node.value[index].start_mark.line + 1
         return None
-    if isinstance(node, yaml.MappingNode):
-        node = next((v for k, v in node.value if getattr(k, "value", None) == "events"), None)
-    if isinstance(node, yaml.SequenceNode) and index < len(node.value):
-        return node.value[index].start_mark.line + 1
-    return None
 
 
 # -- the event-date rule --------------------------------------------------------------

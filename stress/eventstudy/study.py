@@ -29,30 +29,36 @@ from stress.eventstudy.result import (
 )
 from stress.eventstudy.significance import _p_t
 from stress.eventstudy.spec import EventStudySpec
-from stress.returns import to_returns
+from stress.market import session_returns
 
 
-def resolve_event(event: Any):
+def resolve_event(event: Any, catalogue: Any = None):
     """A catalogue ``Event`` from an id, an ISO date (the catalogue event on that date,
-    else an ad-hoc event), a ``date``/``Timestamp``, or an ``Event`` (returned as is)."""
+    else an ad-hoc event), a ``date``/``Timestamp``, or an ``Event`` (returned as is).
+
+    ``catalogue``: the event catalogue the caller read (see :mod:`stress.config`);
+    without it, dates become ad-hoc events and ids cannot be looked up."""
     from stress.events.catalogue import ad_hoc_event
 
     if hasattr(event, "id") and hasattr(event, "date"):
         return event
     if isinstance(event, (date, pd.Timestamp)):
         day = pd.Timestamp(event).date()
+    else:
+        text = str(event).strip()
+        if catalogue is not None:
+            return catalogue.get(text)
         try:
-            return _catalogue().get(day.isoformat())
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise InputError(f"event {text!r}: not a date YYYY-MM-DD; to name a catalogue "
+                             "event, pass catalogue= (the event catalogue of stress.config)") from None
+    if catalogue is not None:
+        try:
+            return catalogue.get(day.isoformat())
         except InputError:
-            return ad_hoc_event(day)
-    return _catalogue().get(str(event))
-
-
-def _catalogue():
-    """The event catalogue (read once per process while the file is unchanged)."""
-    from stress.events.catalogue import load_events
-
-    return load_events()
+            pass
+    return ad_hoc_event(day)
 
 
 def run_event_study(
@@ -62,16 +68,20 @@ def run_event_study(
     spec: EventStudySpec | None = None,
     groups: Mapping[str, Sequence[str]] | None = None,
     placebo_exclude: Iterable[date | str] | None = None,
+    *,
+    catalogue: Any = None,
 ) -> EventStudyResult:
     """Event study of ``tickers`` (and every member of ``groups``) around ``event``.
 
     ``closes``: adjusted closes, (n_days, n_tickers) with a date index, holding the
-    assets, ``spec.market`` and the factors. ``event``: catalogue id, ISO date, date or
-    catalogue Event. ``groups``: {name: tickers}, each aggregated on its own.
-    ``placebo_exclude``: dates whose sessions placebo windows must avoid (default: the
-    other events of the catalogue).
+    assets, ``spec.market`` and the factors, or a :class:`~stress.market.MarketData`.
+    ``event``: catalogue id, ISO date, date or catalogue Event. ``groups``: {name:
+    tickers}, each aggregated on its own. ``placebo_exclude``: dates whose sessions
+    placebo windows must avoid (default: the other events of ``catalogue``, none
+    without one). ``catalogue``: the event catalogue (needed to name events by id).
     """
-    return run_event_studies(closes, [event], tickers, spec, groups, placebo_exclude)[0]
+    return run_event_studies(closes, [event], tickers, spec, groups, placebo_exclude,
+                             catalogue=catalogue)[0]
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,8 @@ def run_event_studies(
     spec: EventStudySpec | None = None,
     groups: Mapping[str, Sequence[str]] | None = None,
     placebo_exclude: Iterable[date | str] | None = None,
+    *,
+    catalogue: Any = None,
 ) -> tuple[EventStudyResult, ...]:
     """:func:`run_event_study` for M events at once, one result per event in order.
 
@@ -107,7 +119,7 @@ def run_event_studies(
     of calling :func:`run_event_study` per event. Placebo inference runs per event.
     """
     spec = spec or EventStudySpec()
-    evs = [resolve_event(e) for e in events]
+    evs = [resolve_event(e, catalogue) for e in events]
     if not evs:
         raise InputError("no events to study: give at least one event")
     panel = _panel(closes, tickers, spec, groups)
@@ -127,7 +139,7 @@ def run_event_studies(
     stats_ = _asset_stats(batch)
     return tuple(
         _result(panel, spec, batch, e, ev, loc, excluded[e], include[e], overall, group_aggs, stats_,
-                placebo_exclude)
+                _exclude_dates(placebo_exclude, catalogue, ev))
         for e, (ev, loc) in enumerate(zip(evs, locs))
     )
 
@@ -144,13 +156,11 @@ def _panel(closes: pd.DataFrame, tickers: Iterable[str], spec: EventStudySpec,
         tickers += [t for t in members if t not in tickers]
     if not tickers:
         raise InputError("no tickers to study: give tickers or a group")
-    closes = _check_frame(closes, [spec.market, *spec.regressors, *tickers])
-    warnings: list[str] = []
-    calendar = closes.index[closes[spec.market].notna()]
-    off = int(closes.loc[closes[spec.market].isna(), tickers].notna().sum().sum())
-    if off:
-        warnings.append(f"{off} asset prices on days without a {spec.market} price were left out")
-    rets = to_returns(closes.reindex(calendar), spec.returns)
+    closes = _check_frame(getattr(closes, "closes", closes), [spec.market, *spec.regressors, *tickers])
+    on_sessions, rets, notes = session_returns(closes[list(dict.fromkeys([spec.market, *spec.regressors, *tickers]))],
+                                               spec.market, spec.returns)
+    calendar = on_sessions.index
+    warnings = list(notes)
     horizon = max(spec.rebound_horizons, default=0)
     first, last = event_period(spec.windows)
     return _Panel(
@@ -361,10 +371,15 @@ def _with_p(agg: WindowAggregate, p: float) -> WindowAggregate:
     return replace(agg, placebo_p=p)
 
 
+def _exclude_dates(dates, catalogue, ev) -> list:
+    """Dates placebo windows avoid: ``dates`` if given, else the other catalogue events."""
+    if dates is not None:
+        return list(dates)
+    return [] if catalogue is None else [e.date for e in catalogue if e.id != ev.id]
+
+
 def _blocked_positions(index: pd.DatetimeIndex, dates, ev, pos: int) -> list[int]:
-    """Rows of day 0 of the other events (first session on or after each date)."""
-    if dates is None:
-        dates = [e.date for e in _catalogue() if e.id != ev.id]
+    """Rows of day 0 of the events on ``dates`` (first session on or after each date)."""
     out = []
     for d in dates:
         i = int(index.searchsorted(pd.Timestamp(d)))

@@ -1,8 +1,10 @@
-"""Build a report: run the computations through their public APIs, turn the results into
-views, and assemble the pages, the PDF metadata, the provenance and the CSV tables.
+"""Build a report: run the pipeline (:mod:`stress.analysis`, the same steps and defaults
+as the commands), turn the results into views, and assemble the pages, the PDF metadata,
+the provenance and the CSV tables.
 
-Nothing here computes a statistic; see :mod:`stress.eventstudy`, :mod:`stress.sensitivity`
-and :mod:`stress.scenarios`. Warnings from every step are returned, never printed.
+Nothing here computes a statistic or reads a file; the command reads the configs and
+the portfolio files and loads the market data. Warnings from every step are returned,
+never printed.
 """
 
 from __future__ import annotations
@@ -14,27 +16,30 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from stress.errors import DataError, InputError
 from stress.report.layout import Page, Provenance, group_colors
+from stress.scenarios.runner import RunOptions
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from stress.data.store import PriceStore
+    from stress.config import Configs
+    from stress.market import MarketData
+    from stress.portfolio.files import PortfolioFile
     from stress.report.views import EventView, StressView
 
 
 @dataclass(frozen=True)
 class ReportOptions:
     """What to report. ``groups``: universe groups (empty: every group that does not hold
-    the market index); ``portfolios``: portfolio files (stress pages when given);
+    the market index);
     ``model``/``market``/``estimation``/``windows``/``placebo``/``seed``: the event study
     (see :class:`stress.eventstudy.EventStudySpec`); ``sensitivity``: add the sensitivity
     page; ``scenarios``: scenario ids for the stress pages (empty: the event's replay
     and the named scenarios of configs/scenarios.yaml); ``reverse``: loss, fraction of
-    NAV, for the reverse stress; ``n_sims``: Monte Carlo VaR draws; ``as_of``: valuation
-    date; ``fixed_date``: the PDF's creation date (reproducible output)."""
+    NAV, for the reverse stress; ``n_sims``: Monte Carlo VaR draws (the default of
+    ``stress run``); ``as_of``: valuation date; ``fixed_date``: the PDF's creation date
+    (reproducible output)."""
 
     groups: tuple[str, ...] = ()
-    portfolios: tuple[str, ...] = ()
     model: str = "market"
     market: str | None = None
     estimation: tuple[int, int] = (-250, -11)
@@ -44,7 +49,7 @@ class ReportOptions:
     sensitivity: bool = True
     scenarios: tuple[str, ...] = ()
     reverse: float = 0.10
-    n_sims: int = 20_000
+    n_sims: int = RunOptions.n_sims
     as_of: str | None = None
     paper: str = "a4"
     fixed_date: datetime | None = None
@@ -75,51 +80,50 @@ def default_groups(universe) -> tuple[str, ...]:
     return tuple(g.name for g in universe.groups if universe.market not in g.tickers)
 
 
+def event_tickers(configs: "Configs", options: ReportOptions) -> list[str]:
+    """Every ticker the report's event study needs (its groups and the market)."""
+    universe = configs.universe
+    groups = tuple(dict.fromkeys(options.groups)) or default_groups(universe)
+    members = [t for g in groups for t in universe.group(g).tickers]
+    return list(dict.fromkeys([*members, (options.market or universe.market).upper()]))
+
+
 def build_report(
-    store: "PriceStore",
+    md: "MarketData",
+    configs: "Configs",
     event: str,
     options: ReportOptions = ReportOptions(),
-    *,
-    offline: bool = True,
-    fetcher: Any = None,
+    files: Sequence["PortfolioFile"] = (),
 ) -> Report:
-    """Run the event study (and sensitivity, and the portfolios through the scenarios)
-    for ``event`` (catalogue id or ISO date) and assemble the report."""
-    from stress.config import load_universe
-    from stress.data.provider import load_closes
-    from stress.events.catalogue import load_events
-    from stress.eventstudy import EventStudySpec, run_event_study
+    """Run the event study (and sensitivity, and the portfolio ``files`` through the
+    scenarios) for ``event`` (catalogue id or ISO date) and assemble the report."""
+    from stress import analysis
+    from stress.eventstudy import EventStudySpec
     from stress.report.event_view import event_view
     from stress.report.pages import event_pages, stress_pages
     from stress.report.words import event_findings, stress_findings
 
-    universe = load_universe()
+    universe = configs.universe
     groups = tuple(dict.fromkeys(options.groups)) or default_groups(universe)
     labels = {g.name: g.label for g in universe.groups}
     members = {g: list(universe.group(g).tickers) for g in groups}
     market = (options.market or universe.market).upper()
-    catalogue = load_events()
-    ev = catalogue.get(event)
     spec = EventStudySpec(model=options.model, market=market, estimation=options.estimation,
                           windows=options.windows, placebo=options.placebo, seed=options.seed)
-    tickers = list(dict.fromkeys(t for m in members.values() for t in m))
     warnings: list[str] = []
-    closes = load_closes(store, [*tickers, market, *spec.regressors], offline=offline,
-                         fetcher=fetcher, warn=warnings.append)
-    _check_event_in_data(ev, closes, market)
-    result = run_event_study(closes, ev, [], spec, members)
+    result = analysis.event_study(md, configs, event, [], spec, members)
+    ev = configs.events.get(result.event.id) if result.event.id in configs.events.ids else None
+    event_id = result.event.id
     warnings += result.warnings
     sens = None
     if options.sensitivity:
-        sens = _sensitivity(store, [t for t in result.tickers if t != market], offline, fetcher,
-                            warnings)
+        sens = _sensitivity(md, configs, [t for t in result.tickers if t != market], warnings)
     view = event_view(result, groups, labels, sens)
     colors = group_colors([g.name for g in universe.groups])
     stress = None
-    if options.portfolios:
-        stress = _stress(store, ev.id, options, universe, labels, catalogue, market, offline,
-                         fetcher, warnings)
-    paragraphs = event_findings(view) + (stress_findings(stress, ev.id) if stress is not None else [])
+    if files:
+        stress = _stress(md, configs, event_id, files, options, labels, warnings)
+    paragraphs = event_findings(view) + (stress_findings(stress, event_id) if stress is not None else [])
     pages = event_pages(view, colors, paragraphs, options.paper)
     if stress is not None:
         pages += stress_pages(stress, colors, options.paper)
@@ -127,36 +131,21 @@ def build_report(
     tickers_used = sorted(set(result.tickers) | {market} |
                           (set(stress.holdings["ticker"]) if stress is not None else set()))
     used = result.placebo.used if result.placebo is not None else 0
-    prov = provenance(store, tickers_used, spec, options, sens, stress, placebo_used=used)
-    title = f"{ev.title or ev.id}: AI-demand shock report"
-    subject = (f"Event study of {ev.id} (day 0 {result.event.day0}) for "
+    prov = provenance(md, tickers_used, spec, options, sens, stress, placebo_used=used)
+    title = f"{(ev.title if ev else '') or event_id}: AI-demand shock report"
+    subject = (f"Event study of {event_id} (day 0 {result.event.day0}) for "
                f"{', '.join(labels.get(g, g) for g in groups)}"
-               + (f"; stress test of {len(options.portfolios)} portfolio(s)" if stress is not None else ""))
+               + (f"; stress test of {len(files)} portfolio(s)" if stress is not None else ""))
     return Report(title, subject, tuple(pages), prov, tables, tuple(dict.fromkeys(warnings)),
-                  view, stress, keywords=f"event study; {ev.id}; stress test; AI demand")
+                  view, stress, keywords=f"event study; {event_id}; stress test; AI demand")
 
 
-def _check_event_in_data(ev, closes, market: str) -> None:
-    """An event outside the stored market data is one clear error."""
-    import pandas as pd
-
-    days = closes.index[closes[market].notna()]
-    if len(days) == 0:
-        raise DataError(f"no prices for the market index {market}")
-    day = pd.Timestamp(ev.date)
-    if day > days[-1] or day < days[0]:
-        raise DataError(
-            f"event {ev.id} ({ev.date}) is outside the stored {market} prices "
-            f"({days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}); fetch or import prices that cover it")
-
-
-def _sensitivity(store, tickers, offline, fetcher, warnings):
-    from stress.sensitivity.estimate import estimate_sensitivity
+def _sensitivity(md, configs, tickers, warnings):
+    from stress.analysis import sensitivities
     from stress.sensitivity.spec import SensitivitySpec
 
     try:
-        sens = estimate_sensitivity(store, SensitivitySpec(tickers=tuple(tickers)),
-                                    offline=offline, fetcher=fetcher)
+        sens = sensitivities(md, configs, SensitivitySpec(tickers=tuple(tickers)))
     except (InputError, DataError) as exc:
         warnings.append(f"sensitivity page left out: {exc}")
         return None
@@ -164,42 +153,32 @@ def _sensitivity(store, tickers, offline, fetcher, warnings):
     return sens
 
 
-def _stress(store, event_id, options, universe, labels, events, market, offline, fetcher,
-            warnings) -> "StressView":
-    from stress.portfolio.files import read_portfolio
+def _stress(md, configs, event_id, files, options, labels, warnings) -> "StressView":
+    from stress.analysis import stress_books
     from stress.report.stress_view import stress_view
-    from stress.scenarios.catalogue import load_scenarios
-    from stress.scenarios.runner import RunOptions, run
-    from stress.sensitivity import sensitivity_table
 
-    files = [read_portfolio(p) for p in options.portfolios]
-    catalogue = load_scenarios(events=events)
+    catalogue = configs.scenarios
     if options.scenarios:
         specs = [catalogue.get(s) for s in options.scenarios]
     else:
         own = [s for s in catalogue.scenarios if s.id == event_id]
         specs = own + [s for s in catalogue.scenarios if s.origin == "catalogue"]
-
-    def sensitivity(tickers, when):
-        return sensitivity_table(store, tickers, as_of=when, offline=offline, fetcher=fetcher)
-
     run_opts = RunOptions(as_of=options.as_of, var=True, reverse=options.reverse,
                           n_sims=options.n_sims)
-    result = run(store, files, specs, catalogue, run_opts, market=market,
-                 sensitivity=sensitivity, offline=offline, fetcher=fetcher)
+    result = stress_books(md, configs, files, specs, run_opts)
     warnings += result.warnings
     ids = [s.id for s in specs]
     focus = [event_id] if event_id in ids else []
     focus += [s.id for s in specs if s.kind == "shock" and s.k == -1 and not s.market_move][:1]
     regime = event_id if event_id in catalogue.events.ids else catalogue.default_regime
-    return stress_view(result, universe.group_of, labels, stressed_regime=regime,
+    return stress_view(result, configs.universe.group_of, labels, stressed_regime=regime,
                        focus=focus or ids[:1])
 
 
-def provenance(store, tickers: Sequence[str], spec, options: ReportOptions, sens, stress,
+def provenance(md: "MarketData", tickers: Sequence[str], spec, options: ReportOptions, sens, stress,
                placebo_used: int | None = None) -> Provenance:
     """Source, as-of date and fetched-at time of the prices used, and the key settings."""
-    info = store.info_for(tickers)
+    info = md.sources(tickers)
     sources = summarise_sources([i.source for i in info])
     as_of = max((i.last for i in info), default="n/a")
     fetched = sorted(i.fetched_at for i in info)

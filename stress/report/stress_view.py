@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
 from stress.report.views import StressView
@@ -41,27 +40,29 @@ def stress_view(
     is the 'stressed' VaR; ``focus``: scenario ids that get a waterfall page."""
     names = book_names(result)
     holdings, navs, contrib = [], [], []
-    col = {t: j for j, t in enumerate(result.tickers)}
-    ids = [i.spec.id for i in result.scenarios]
-    for p, (book, name) in enumerate(zip(result.portfolios, names)):
+    ids = [sp.id for sp in result.specs]
+    for run, name in zip(result.books, names):
+        book = run.book
         navs.append({"portfolio": name, "file": book.file, "as_of": book.as_of, "nav": book.nav,
                      "cash": book.cash})
         for t, v in zip(book.tickers, book.values):
             holdings.append({"portfolio": name, "ticker": t, "group": group_of(t), "value": float(v),
                              "weight": float(v / book.nav)})
-        contribution = result.grid.contribution(p)
+        col = {t: j for j, t in enumerate(run.tickers)}
+        contribution = run.grid.contribution(0)
         for t in book.tickers:
             j = col[t]
             for s, sid in enumerate(ids):
                 pnl = float(contribution[j, s])
                 contrib.append({"portfolio": name, "scenario": sid, "ticker": t, "pnl": pnl,
-                                "pnl_pct": pnl / book.nav, "return": float(result.returns[j, s]),
-                                "source": str(result.source[j, s])})
-    grid = pd.DataFrame(result.grid.pnl_pct.T, index=ids, columns=names)
+                                "pnl_pct": pnl / book.nav, "return": float(run.returns[j, s]),
+                                "source": str(run.source[j, s])})
+    grid = pd.DataFrame(result.pnl_pct.T, index=ids, columns=names)
     grid.index.name = "scenario"
+    first = result.books[0]
     scen = pd.DataFrame([{"id": i.spec.id, "label": i.spec.title or i.spec.id, "kind": i.spec.kind,
                           "definition": definition(i), "day0": i.day0, "t0": i.t0, "t1": i.t1}
-                         for i in result.scenarios])
+                         for i in first.scenarios])
     var, notes = _var(result, names, stressed_regime)
     return StressView(
         holdings=pd.DataFrame(holdings), navs=pd.DataFrame(navs), grid=grid, scenarios=scen,
@@ -85,53 +86,60 @@ def definition(info) -> str:
     return f"{moves}; the rest propagated by conditioning"
 
 
+def _regimes(run, regime: str):
+    """(normal, stressed) RegimeVar of one book's run, or (None, None)."""
+    normal = next((v for v in run.var if v.regime == "normal"), None)
+    stressed = next((v for v in run.var if v.regime == f"stressed:{regime}"), None)
+    if stressed is None:
+        stressed = next((v for v in run.var if v.regime.startswith("stressed")), None)
+    return normal, stressed
+
+
 def _var(result: "RunResult", names: list[str], regime: str) -> tuple[pd.DataFrame, list[str]]:
     cols = ["portfolio", "method", "level", "var_before", "es_before", "var_stress", "es_stress",
             "horizon", "reason"]
-    if not result.var:
-        return pd.DataFrame(columns=cols), []
-    normal = next((v for v in result.var if v.regime == "normal"), None)
-    stressed = next((v for v in result.var if v.regime == f"stressed:{regime}"), None)
-    if stressed is None:
-        stressed = next((v for v in result.var if v.regime.startswith("stressed")), None)
-    if normal is None or stressed is None:
-        return pd.DataFrame(columns=cols), []
-    nav = np.array([b.nav for b in result.portfolios])
-    rows = []
-    for p, name in enumerate(names):
+    rows, notes = [], []
+    for run, name in zip(result.books, names):
+        normal, stressed = _regimes(run, regime)
+        if normal is None or stressed is None:
+            continue
+        nav = run.book.nav
         for method in normal.var:
             for a in normal.var[method]:
-                why = "; ".join(r for r in (normal.reasons[p], stressed.reasons[p]) if r)
+                why = "; ".join(r for r in (normal.reasons[0], stressed.reasons[0]) if r)
                 rows.append({
                     "portfolio": name, "method": method, "level": float(a),
-                    "var_before": float(normal.var[method][a][p]) / nav[p],
-                    "es_before": float(normal.es[method][a][p]) / nav[p],
-                    "var_stress": float(stressed.var[method][a][p]) / nav[p],
-                    "es_stress": float(stressed.es[method][a][p]) / nav[p],
+                    "var_before": float(normal.var[method][a][0]) / nav,
+                    "es_before": float(normal.es[method][a][0]) / nav,
+                    "var_stress": float(stressed.var[method][a][0]) / nav,
+                    "es_stress": float(stressed.es[method][a][0]) / nav,
                     "horizon": normal.horizon, "reason": why,
                 })
-    notes = [f"before: {normal.n_obs} sessions {normal.start} to {normal.end}",
-             f"stressed: {stressed.n_obs} sessions {stressed.start} to {stressed.end} "
-             f"({stressed.regime.split(':', 1)[-1]})"]
-    return pd.DataFrame(rows, columns=cols), notes
+        notes += [f"before: {normal.n_obs} sessions {normal.start} to {normal.end}",
+                  f"stressed: {stressed.n_obs} sessions {stressed.start} to {stressed.end} "
+                  f"({stressed.regime.split(':', 1)[-1]})"]
+    return pd.DataFrame(rows, columns=cols), list(dict.fromkeys(notes))
 
 
 def _reverse(result: "RunResult", names: list[str]) -> pd.DataFrame:
     cols = ["portfolio", "loss", "k", "pnl_per_unit", "plausible", "note", "mahalanobis",
             "percentile"]
-    rv = result.reverse
-    if rv is None:
-        return pd.DataFrame(columns=cols)
     from stress.scenarios.reverse import top_assets
 
     rows = []
-    for p, (book, name) in enumerate(zip(result.portfolios, names)):
-        top = top_assets(rv.returns[p], result.values[p], result.tickers, 3)
+    for run, name in zip(result.books, names):
+        rv = run.reverse
+        if rv is None:
+            continue
+        top = top_assets(rv.returns[0], run.values[0], run.tickers, 3)
         moves = ", ".join(f"{a['ticker']} {a['return'] * 100:+.1f}%" for a in top)
-        d, q = float(rv.mahalanobis[p]), float(rv.percentile[p])
+        d, q = float(rv.mahalanobis[0]), float(rv.percentile[0])
         plausible = (f"{moves} (distance {d:.1f}, {q * 100:.0f}th percentile)" if d == d
-                     else rv.plausible_reason[p] or "n/a")
-        rows.append({"portfolio": name, "loss": rv.loss, "k": float(rv.k[p]),
-                     "pnl_per_unit": float(rv.pnl_per_unit[p]) / book.nav, "plausible": plausible,
-                     "note": rv.k_reason[p], "mahalanobis": d, "percentile": q})
+                     else rv.plausible_reason[0] or "n/a")
+        row = run.reverse_row()
+        note = "; ".join(x for x in (rv.k_reason[0], row["ai_shock"]["note"],
+                                     row["plausible"]["note"]) if x)
+        rows.append({"portfolio": name, "loss": rv.loss, "k": float(rv.k[0]),
+                     "pnl_per_unit": float(rv.pnl_per_unit[0]) / run.book.nav,
+                     "plausible": plausible, "note": note, "mahalanobis": d, "percentile": q})
     return pd.DataFrame(rows, columns=cols)

@@ -87,21 +87,16 @@ class ScenarioCatalogue:
                          f"shows the ids of {self.path} and the events)")
 
 
-def load_scenarios(path: Path | str | None = None, events: Any = None) -> ScenarioCatalogue:
-    """Load ``configs/scenarios.yaml`` (or ``path``) with the events catalogue ``events``
-    (default :func:`stress.events.catalogue.load_events`).
+def parse_scenarios(data: Any, path: Path | str, events: Any) -> ScenarioCatalogue:
+    """Validate the parsed ``configs/scenarios.yaml`` (read from ``path``, named in
+    errors) with the events catalogue ``events``; reading the file is the caller's
+    (:func:`stress.config.load_scenarios`).
 
     File shape: ``defaults: {regime: ID, regime_sessions: 60}`` and ``scenarios:`` a list
     of mappings with ``id``, ``kind`` and the kind's fields. Errors name the file and id.
     """
-    from stress.config import load_yaml
-    from stress.events.catalogue import load_events
-    from stress.paths import config_dir
-
-    if events is None:
-        events = load_events()
-    path = Path(path) if path else config_dir() / "scenarios.yaml"
-    data = load_yaml(path) or {}
+    path = Path(path)
+    data = data or {}
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping with 'scenarios:'")
     defaults = data.get("defaults") or {}

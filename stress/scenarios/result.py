@@ -1,7 +1,7 @@
 """The result of a run: every book under every scenario, with VaR/ES and reverse stress.
 
-Frozen; ``to_dict()`` gives the JSON, ``grid_frame()``, ``positions_frame()``,
-``var_frame()`` and ``reverse_frame()`` the tables written by ``--out``.
+Frozen; ``to_dict()`` gives the JSON, ``to_frame(kind)`` the tables written by ``--out``
+(``grid``, ``positions``, ``var``, ``reverse``), ``summary()`` a few lines of text.
 """
 
 from __future__ import annotations
@@ -52,18 +52,20 @@ class ScenarioInfo:
 
 
 @dataclass(frozen=True)
-class RunResult:
-    """P books over the N assets of the run under S scenarios.
+class BookRun:
+    """One book over the N assets of its run (its holdings and the reference tickers)
+    under S scenarios.
 
-    ``values`` (P, N) position values; ``returns`` (N, S) scenario returns; ``source``
+    ``values`` (1, N) position values; ``returns`` (N, S) scenario returns; ``source``
     (N, S) how each return was obtained: ``observed`` (replay), ``estimate`` (b k + beta m),
     ``shocked`` (imposed by a custom shock), ``conditional`` (propagated from a custom
     shock), ``propagated`` (no history at the event / no sensitivity estimate: filled by
-    conditioning on the assets that have one).
+    conditioning on the assets that have one). ``grid``, ``var`` and ``reverse`` hold one
+    row (this book).
     """
 
     as_of: str
-    portfolios: tuple[Portfolio, ...]
+    book: Portfolio
     tickers: tuple[str, ...]
     values: np.ndarray
     scenarios: tuple[ScenarioInfo, ...]
@@ -76,18 +78,19 @@ class RunResult:
     warnings: tuple[str, ...] = ()
     top: int = 5
 
-    # ---- per book and scenario -------------------------------------------------------
-    def _positions(self, p: int, s: int) -> list[dict[str, Any]]:
-        book = self.portfolios[p]
-        total = float(self.grid.pnl[p, s])
+    # ---- per scenario --------------------------------------------------------------
+    def positions(self, s: int) -> list[dict[str, Any]]:
+        """One row per holding (and CASH) in scenario ``s``: value, weight, return, P&L,
+        share of the book's P&L, source of the return."""
+        book = self.book
+        total = float(self.grid.pnl[0, s])
         rows = []
         index = {t: j for j, t in enumerate(self.tickers)}
-        v, r = self.grid.values, self.grid.returns  # one column of grid.contribution(p)
+        v = self.values[0]
         for t in book.tickers:
             j = index[t]
-            pnl = float(v[p, j] * r[j, s])
-            rows.append({"ticker": t, "value": float(self.values[p, j]),
-                         "weight": float(self.values[p, j] / book.nav),
+            pnl = float(v[j] * self.returns[j, s])
+            rows.append({"ticker": t, "value": float(v[j]), "weight": float(v[j] / book.nav),
                          "return": float(self.returns[j, s]), "pnl": pnl,
                          "share": pnl / total if total else float("nan"),
                          "source": str(self.source[j, s])})
@@ -96,132 +99,201 @@ class RunResult:
                          "return": 0.0, "pnl": 0.0, "share": 0.0, "source": "cash"})
         return rows
 
-    def top_losers(self, p: int, s: int, n: int | None = None) -> list[dict[str, Any]]:
+    def top_losers(self, s: int, n: int | None = None) -> list[dict[str, Any]]:
         """The book's ``n`` most negative position P&Ls in scenario ``s`` (losses only)."""
-        return _losers(self._positions(p, s), n or self.top)
+        return _losers(self.positions(s), n or self.top)
 
-    def worst(self, p: int) -> int:
+    def worst(self) -> int:
         """The scenario index with the book's lowest P&L."""
-        return int(np.argmin(self.grid.pnl[p]))
+        return int(np.argmin(self.grid.pnl[0]))
 
-    # ---- frames ----------------------------------------------------------------------
-    def grid_frame(self) -> "pd.DataFrame":
-        """Long table: one row per book and scenario."""
-        import pandas as pd
+    def beyond_total_loss(self, s: int) -> list[tuple[str, float]]:
+        """Held assets whose return in scenario ``s`` is below -100% (impossible for a
+        real price: a linear extrapolation), as (ticker, return)."""
+        held = self.values[0] != 0
+        r = self.returns[:, s]
+        return [(self.tickers[j], float(r[j])) for j in np.flatnonzero(held & (r < -1.0))]
 
-        g = self.grid
+    # ---- rows ------------------------------------------------------------------------
+    def grid_rows(self) -> list[dict[str, Any]]:
+        g, book = self.grid, self.book
+        cols = [self.tickers.index(t) for t in book.tickers]
         rows = []
-        for p, book in enumerate(self.portfolios):
-            cols = [self.tickers.index(t) for t in book.tickers]
-            for s, info in enumerate(self.scenarios):
-                prop = [t for t, j in zip(book.tickers, cols) if self.source[j, s] == "propagated"]
-                rows.append({
-                    "portfolio": book.file, "name": book.name, "as_of": book.as_of,
-                    "nav": book.nav, "scenario": info.spec.id, "kind": info.spec.kind,
-                    "pnl": g.pnl[p, s], "pnl_pct": g.pnl_pct[p, s], "pnl_sd": g.pnl_sd[p, s],
-                    "pnl_lo": g.lower[p, s], "pnl_hi": g.upper[p, s], "band": g.level,
-                    "propagated": " ".join(prop),
-                })
-        return pd.DataFrame(rows)
+        for s, info in enumerate(self.scenarios):
+            prop = [t for t, j in zip(book.tickers, cols) if self.source[j, s] == "propagated"]
+            beyond = self.beyond_total_loss(s)
+            rows.append({
+                "portfolio": book.file, "name": book.name, "as_of": book.as_of,
+                "nav": book.nav, "scenario": info.spec.id, "kind": info.spec.kind,
+                "pnl": g.pnl[0, s], "pnl_pct": g.pnl_pct[0, s], "pnl_sd": g.pnl_sd[0, s],
+                "pnl_lo": g.lower[0, s], "pnl_hi": g.upper[0, s], "band": g.level,
+                "propagated": " ".join(prop),
+                "note": _beyond_note(beyond),
+            })
+        return rows
 
-    def positions_frame(self) -> "pd.DataFrame":
-        import pandas as pd
-
-        rows = []
-        for p, book in enumerate(self.portfolios):
-            for s, info in enumerate(self.scenarios):
-                for r in self._positions(p, s):
-                    rows.append({"portfolio": book.file, "scenario": info.spec.id, **r})
-        return pd.DataFrame(rows)
-
-    def _var_rows(self, p: int) -> list[dict[str, Any]]:
-        book = self.portfolios[p]
+    def var_rows(self) -> list[dict[str, Any]]:
+        book = self.book
         rows = []
         for rv in self.var:
             for method in METHODS:
                 for a in rv.var[method]:
-                    var, es = float(rv.var[method][a][p]), float(rv.es[method][a][p])
+                    var, es = float(rv.var[method][a][0]), float(rv.es[method][a][0])
                     rows.append({"regime": rv.regime, "start": rv.start, "end": rv.end,
                                  "n_obs": rv.n_obs, "horizon": rv.horizon, "method": method,
-                                 "alpha": a, "var": var, "es": es, "var_pct": var / book.nav,
-                                 "es_pct": es / book.nav, "reason": rv.reasons[p]})
+                                 "confidence": a, "var": var, "es": es, "var_pct": var / book.nav,
+                                 "es_pct": es / book.nav, "reason": rv.reasons[0]})
         return rows
 
-    def var_frame(self) -> "pd.DataFrame":
-        import pandas as pd
-
-        return pd.DataFrame([{"portfolio": b.file, **r} for p, b in enumerate(self.portfolios)
-                             for r in self._var_rows(p)])
-
-    def _reverse_row(self, p: int) -> dict[str, Any] | None:
+    def reverse_row(self) -> dict[str, Any] | None:
         rv = self.reverse
         if rv is None:
             return None
-        book = self.portfolios[p]
         return {
-            "loss": rv.loss, "target": float(rv.target[p]), "horizon": rv.horizon,
-            "ai_shock": {"k": float(rv.k[p]), "pnl": float(rv.k_pnl[p]),
-                         "pnl_per_unit": float(rv.pnl_per_unit[p]),
-                         "market_pnl": float(rv.intercept[p]), "reason": rv.k_reason[p]},
-            "plausible": {"mahalanobis": float(rv.mahalanobis[p]),
-                          "percentile": float(rv.percentile[p]), "df": float(rv.df[p]),
-                          "pnl": float(rv.plausible_pnl[p]), "market_move": float(rv.market[p]),
-                          "market": self.settings.get("market"), "reason": rv.plausible_reason[p],
-                          "top": top_assets(rv.returns[p], self.values[p], self.tickers, self.top)},
-            "nav": book.nav,
+            "loss": rv.loss, "target": float(rv.target[0]), "horizon": rv.horizon,
+            "ai_shock": {"k": float(rv.k[0]), "pnl": float(rv.k_pnl[0]),
+                         "pnl_per_unit": float(rv.pnl_per_unit[0]),
+                         "market_pnl": float(rv.intercept[0]), "reason": rv.k_reason[0],
+                         "note": self._reverse_note("AI shock")},
+            "plausible": {"mahalanobis": float(rv.mahalanobis[0]),
+                          "percentile": float(rv.percentile[0]), "df": float(rv.df[0]),
+                          "pnl": float(rv.plausible_pnl[0]), "market_move": float(rv.market[0]),
+                          "market": self.settings.get("market"), "reason": rv.plausible_reason[0],
+                          "top": top_assets(rv.returns[0], self.values[0], self.tickers, self.top),
+                          "note": self._reverse_note("most plausible shock")},
+            "nav": self.book.nav,
         }
 
-    def reverse_frame(self) -> "pd.DataFrame":
+    def _reverse_note(self, label: str) -> str:
+        """The warning about an unattainable (below -100%) answer of this kind, or ""."""
+        return next((w for w in self.warnings if "reverse" in w and f"the {label}" in w), "")
+
+    def to_dict(self) -> dict[str, Any]:
+        g, book = self.grid, self.book
+        scen = []
+        for s, info in enumerate(self.scenarios):
+            positions = self.positions(s)
+            scen.append({
+                "id": info.spec.id, "kind": info.spec.kind,
+                "pnl": float(g.pnl[0, s]), "pnl_pct": float(g.pnl_pct[0, s]),
+                "band": {"level": g.level, "sd": float(g.pnl_sd[0, s]),
+                         "lo": float(g.lower[0, s]), "hi": float(g.upper[0, s])},
+                "propagated": [r["ticker"] for r in positions if r["source"] == "propagated"],
+                "note": _beyond_note(self.beyond_total_loss(s)) or None,
+                "plausibility": info.to_dict().get("plausibility"),
+                "positions": positions,
+                "top_losers": [r["ticker"] for r in _losers(positions, self.top)],
+            })
+        entry = {"file": book.file, "name": book.name, "kind": book.kind,
+                 "as_of": book.as_of, "nav": book.nav, "cash": book.cash,
+                 "settings": self.settings, "scenarios": scen}
+        if self.var:
+            entry["var"] = self.var_rows()
+        if self.reverse is not None:
+            entry["reverse"] = self.reverse_row()
+        entry["warnings"] = list(self.warnings)
+        return entry
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """P books, each run on its own (:class:`BookRun`), under the same S scenarios.
+
+    ``pnl`` and ``pnl_pct`` are the (P, S) grids; the frames (``to_frame``) and the JSON
+    (``to_dict``) hold one row or entry per book, with its own settings and notes.
+    """
+
+    books: tuple[BookRun, ...]
+
+    @property
+    def portfolios(self) -> tuple[Portfolio, ...]:
+        return tuple(b.book for b in self.books)
+
+    @property
+    def specs(self) -> tuple[ScenarioSpec, ...]:
+        return tuple(i.spec for i in self.books[0].scenarios) if self.books else ()
+
+    @property
+    def pnl(self) -> np.ndarray:
+        """(P, S) P&L in currency."""
+        return np.vstack([b.grid.pnl for b in self.books])
+
+    @property
+    def pnl_pct(self) -> np.ndarray:
+        """(P, S) P&L as a fraction of each book's NAV."""
+        return np.vstack([b.grid.pnl_pct for b in self.books])
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Every book's warnings, each naming its book when the run has several."""
+        out: list[str] = []
+        for b in self.books:
+            for w in b.warnings:
+                named = len(self.books) == 1 or w.startswith((b.book.name, b.book.file))
+                out.append(w if named else f"{b.book.name}: {w}")
+        return tuple(dict.fromkeys(out))
+
+    def to_frame(self, kind: str = "grid") -> "pd.DataFrame":
+        """``grid`` (a row per book and scenario), ``positions`` (per book, scenario and
+        holding), ``var`` (per book, regime, method, confidence) or ``reverse`` (per book)."""
         import pandas as pd
 
-        rows = []
-        for p, book in enumerate(self.portfolios):
-            r = self._reverse_row(p)
-            if r is None:
-                continue
-            ai, pl = r["ai_shock"], r["plausible"]
-            rows.append({
-                "portfolio": book.file, "loss": r["loss"], "target": r["target"],
-                "k": ai["k"], "k_pnl": ai["pnl"], "pnl_per_unit": ai["pnl_per_unit"],
-                "k_reason": ai["reason"], "horizon": r["horizon"],
-                "mahalanobis": pl["mahalanobis"], "percentile": pl["percentile"], "df": pl["df"],
-                "plausible_pnl": pl["pnl"], "market_move": pl["market_move"],
-                "top": " ".join(f"{a['ticker']}:{a['return']:+.4f}" for a in pl["top"]),
-                "reason": pl["reason"],
-            })
-        return pd.DataFrame(rows)
+        if kind == "grid":
+            return pd.DataFrame([r for b in self.books for r in b.grid_rows()])
+        if kind == "positions":
+            return pd.DataFrame([{"portfolio": b.book.file, "scenario": info.spec.id, **r}
+                                 for b in self.books for s, info in enumerate(b.scenarios)
+                                 for r in b.positions(s)])
+        if kind == "var":
+            return pd.DataFrame([{"portfolio": b.book.file, **r} for b in self.books
+                                 for r in b.var_rows()])
+        if kind == "reverse":
+            return pd.DataFrame([_reverse_flat(b) for b in self.books if b.reverse is not None])
+        raise ValueError(f"kind must be grid, positions, var or reverse, not {kind!r}")
 
-    # ---- JSON ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        g = self.grid
-        books = []
-        for p, book in enumerate(self.portfolios):
-            scen = []
-            for s, info in enumerate(self.scenarios):
-                positions = self._positions(p, s)
-                scen.append({
-                    "id": info.spec.id, "kind": info.spec.kind,
-                    "pnl": float(g.pnl[p, s]), "pnl_pct": float(g.pnl_pct[p, s]),
-                    "band": {"level": g.level, "sd": float(g.pnl_sd[p, s]),
-                             "lo": float(g.lower[p, s]), "hi": float(g.upper[p, s])},
-                    "propagated": [r["ticker"] for r in positions if r["source"] == "propagated"],
-                    "positions": positions,
-                    "top_losers": [r["ticker"] for r in _losers(positions, self.top)],
-                })
-            entry = {"file": book.file, "name": book.name, "kind": book.kind,
-                     "as_of": book.as_of, "nav": book.nav, "cash": book.cash, "scenarios": scen}
-            if self.var:
-                entry["var"] = self._var_rows(p)
-            if self.reverse is not None:
-                entry["reverse"] = self._reverse_row(p)
-            if book.warnings:
-                entry["warnings"] = list(book.warnings)
-            books.append(entry)
-        return {"as_of": self.as_of, "settings": self.settings,
-                "scenarios": [i.to_dict() for i in self.scenarios],
-                "portfolios": books, "warnings": list(self.warnings)}
+        first = self.books[0] if self.books else None
+        scenarios = [{k: v for k, v in i.to_dict().items() if k != "plausibility"}
+                     for i in first.scenarios] if first else []
+        return {"scenarios": scenarios,
+                "portfolios": [b.to_dict() for b in self.books],
+                "warnings": list(self.warnings)}
+
+    def summary(self) -> str:
+        """A few lines: per book, NAV, valuation date and its worst scenario."""
+        lines = []
+        for b in self.books:
+            s = b.worst()
+            note = _beyond_note(b.beyond_total_loss(s))
+            lines.append(f"{b.book.name}: NAV {b.book.nav:,.0f} as of {b.as_of}; worst scenario "
+                         f"{b.scenarios[s].spec.id} {b.grid.pnl_pct[0, s]:+.2%} of NAV"
+                         + (f" ({note})" if note else ""))
+        return "\n".join(lines)
+
+
+def _beyond_note(beyond: list[tuple[str, float]]) -> str:
+    """The caveat of a scenario whose linear returns fall below -100% for held assets."""
+    if not beyond:
+        return ""
+    shown = ", ".join(f"{t} {r:.1%}" for t, r in beyond[:4])
+    return (f"not attainable: {shown} below -100% (a linear extrapolation no real price "
+            "move can give)")
+
+
+def _reverse_flat(b: BookRun) -> dict[str, Any]:
+    r = b.reverse_row()
+    ai, pl = r["ai_shock"], r["plausible"]
+    return {
+        "portfolio": b.book.file, "loss": r["loss"], "target": r["target"],
+        "k": ai["k"], "k_pnl": ai["pnl"], "pnl_per_unit": ai["pnl_per_unit"],
+        "k_reason": ai["reason"], "k_note": ai["note"], "horizon": r["horizon"],
+        "mahalanobis": pl["mahalanobis"], "percentile": pl["percentile"], "df": pl["df"],
+        "plausible_pnl": pl["pnl"], "market_move": pl["market_move"],
+        "top": " ".join(f"{a['ticker']}:{a['return']:+.4f}" for a in pl["top"]),
+        "reason": pl["reason"], "note": pl["note"],
+    }
 
 
 def _losers(rows: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
-    """The ``n`` most negative position P&Ls of :meth:`RunResult._positions` rows (losses only)."""
+    """The ``n`` most negative position P&Ls of :meth:`BookRun.positions` rows (losses only)."""
     return sorted((r for r in rows if r["pnl"] < 0), key=lambda r: r["pnl"])[:n]

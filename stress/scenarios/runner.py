@@ -1,22 +1,26 @@
-"""Running books through scenarios: the one place that reads prices for the engine.
+"""Running one book through scenarios on loaded market data.
 
-:func:`run` reads the closes of every asset of the run from the store (through
-:func:`stress.data.provider.load_closes`), values the books, builds the scenario returns
-R (N, S) and their uncertainty, and hands arrays to the pure pieces: the grid (one
-matrix product), VaR/ES per regime, reverse stress. Sensitivities come from an injected
-callable (the CLI passes :func:`stress.sensitivity.sensitivity_table`).
+:func:`value_book` values a parsed portfolio file on :class:`~stress.market.MarketData`
+(its own valuation date); :func:`run_book` builds that book's scenario returns R (N, S)
+and their uncertainty over the book's holdings and the reference tickers, and hands
+arrays to the pure pieces: the grid (one matrix product), VaR/ES per regime, reverse
+stress. Sensitivities come in as a typed :class:`~stress.sensitivity.SensitivityInput`.
+
+A book's figures depend on that book, the market data, the reference tickers, the
+settings and the seed, never on the other books of a run: :func:`stress.analysis.stress_books`
+runs each book on its own and collects them in a :class:`RunResult`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from stress.errors import DataError, InputError, StressError
+from stress.errors import DataError, InputError
 from stress.portfolio.files import PortfolioFile
-from stress.portfolio.valuation import value_portfolios
+from stress.portfolio.valuation import Portfolio, value_portfolios
 from stress.scenarios.catalogue import ScenarioCatalogue, ScenarioSpec
 from stress.scenarios.custom import Propagated, custom_returns, fill_missing
 from stress.scenarios.engine import scenario_grid
@@ -24,17 +28,15 @@ from stress.scenarios.hypothetical import (
     estimation_cov, residual_cov, shock_returns, shock_uncertainty,
 )
 from stress.scenarios.replay import window_returns
-from stress.scenarios.result import RunResult, ScenarioInfo
+from stress.scenarios.result import BookRun, RunResult, ScenarioInfo
 from stress.scenarios.reverse import reverse_stress
 from stress.scenarios.stressvar import regime_var
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from stress.data.store import PriceStore
-
-#: (tickers, as_of) -> sensitivity table indexed by ticker with b, se, beta_mkt, reason
-SensitivityFn = Callable[[list[str], str], "pd.DataFrame"]
+    from stress.market import MarketData
+    from stress.sensitivity.result import SensitivityInput
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ class RunOptions:
     complete days accepted. ``horizon``: sessions of VaR/ES, custom shocks and the most
     plausible reverse shock. ``band``: two-sided level of P&L bands. ``reverse``: loss as
     a fraction of NAV. ``market_move``: market return added to AI shocks and to the
-    reverse AI shock.
+    reverse AI shock. ``n_sims``: Monte Carlo draws of VaR/ES (the same default for the
+    CLI and the report).
     """
 
     as_of: str | None = None
@@ -63,56 +66,66 @@ class RunOptions:
     top: int = 5
 
 
-def run(
-    store: "PriceStore", files: Sequence[PortfolioFile], specs: Sequence[ScenarioSpec],
-    catalogue: ScenarioCatalogue, options: RunOptions = RunOptions(), *, market: str = "SPY",
-    reference: Sequence[str] = (), sensitivity: SensitivityFn | None = None,
-    offline: bool = True, fetcher: Any = None,
-) -> RunResult:
-    """Run every book of ``files`` through every scenario of ``specs``.
+def needs_sensitivity(specs: Sequence[ScenarioSpec], options: RunOptions) -> bool:
+    """Whether a run needs sensitivities: AI-shock scenarios or a reverse stress."""
+    return options.reverse is not None or any(s.kind == "shock" for s in specs)
 
-    ``reference``: tickers (with ``market``) that propagated returns are conditioned on
-    (the CLI passes every ticker of configs/universe.yaml), so that a book's numbers do
-    not depend on the other books of the run; those without complete prices in the
-    covariance window are left out. Empty: condition on every asset of the run.
+
+def value_book(md: "MarketData", file: PortfolioFile, options: RunOptions = RunOptions()) -> Portfolio:
+    """Value one book on its own valuation date (``options.as_of``, else the last session
+    on which every holding has a price); a date that is not a session is said in the
+    book's warnings."""
+    book = value_portfolios([file], md.frame(file.tickers), as_of=options.as_of, nav=options.nav)[0]
+    if options.as_of is not None and _day(options.as_of) != book.as_of:
+        from dataclasses import replace
+
+        book = replace(book, warnings=book.warnings + (
+            f"--as-of {options.as_of} is not a stored session; valued as of {book.as_of}, "
+            "the last stored session on or before it",))
+    return book
+
+
+def run_book(
+    md: "MarketData", book: Portfolio, specs: Sequence[ScenarioSpec],
+    catalogue: ScenarioCatalogue, options: RunOptions = RunOptions(), *,
+    reference: Sequence[str] = (), sensitivity: "SensitivityInput | None" = None,
+    sensitivity_error: str = "",
+) -> BookRun:
+    """Run the valued ``book`` through every scenario of ``specs``.
+
+    ``reference``: tickers (with the market) that propagated returns are conditioned on
+    and that enter the covariance beside the book's holdings (the commands pass every
+    ticker of configs/universe.yaml); those without complete returns in the covariance
+    window are left out. Empty: condition on the book's own assets.
+    ``sensitivity``: the estimate at the book's valuation date, needed by AI-shock
+    scenarios and the reverse AI shock (``sensitivity_error`` says why it is missing).
     """
     _check_options(options)
-    if not files:
-        raise InputError("no portfolio files given")
-    warnings: list[str] = []
-    held = list(dict.fromkeys(t for f in files for t in f.tickers))
+    warnings: list[str] = list(book.warnings)
+    market = md.market
+    reference = [t.upper() for t in reference]
+    held = list(book.tickers)
     extra = [t for s in specs if s.kind == "custom" for t, _ in s.shocks]
     needed = list(dict.fromkeys(held + extra + [market]))
-    tickers = list(dict.fromkeys(needed + [t.upper() for t in reference]))
-    closes = _closes(store, tickers, market, offline, fetcher, warnings)
-    missing_extra = [t for t in dict.fromkeys(extra) if t not in held and not closes[t].notna().any()]
+    missing_extra = [t for t in dict.fromkeys(extra) if t not in held and not md.has(t)]
     if missing_extra:
         raise InputError(f"custom shock on {' '.join(missing_extra)}: no prices in the store; run "
                          f"`stress prices fetch {' '.join(missing_extra)}`")
-    books = value_portfolios(files, closes, as_of=options.as_of, nav=options.nav)
-    as_of = books[0].as_of
-    if options.as_of is not None and _day(options.as_of) != as_of:
-        warnings.append(f"--as-of {options.as_of} is not a stored session; valued as of {as_of}, "
-                        "the last stored session on or before it")
-
-    from stress.returns import to_returns
-
-    rets = to_returns(closes)
+    tickers = list(dict.fromkeys(needed + reference))
+    as_of = book.as_of
+    rets = md.returns.reindex(columns=tickers)
     tickers = _usable_reference(rets, as_of, options, tickers, set(needed))
-    closes, rets = closes[tickers], rets[tickers]
-    ref = np.isin(tickers, [market, *[t.upper() for t in reference]]) if reference else None
-    for b in books:
-        warnings.extend(b.warnings)
-    values = np.zeros((len(books), len(tickers)))
+    closes, rets = md.frame(tickers), rets[tickers]
+    ref = np.isin(tickers, [market, *reference]) if reference else None
     col = {t: j for j, t in enumerate(tickers)}
-    for p, b in enumerate(books):
-        values[p, [col[t] for t in b.tickers]] = b.values
-    nav = np.array([b.nav for b in books])
+    values = np.zeros((1, len(tickers)))
+    values[0, [col[t] for t in book.tickers]] = book.values
+    nav = np.array([book.nav])
     window, mean, cov, shrinkage = _normal_window(rets, as_of, options, warnings)
     mkt = col[market]
     shown = np.isin(tickers, held)  # warnings name held assets only
-    sens = _sensitivity(sensitivity, specs, options, tickers, as_of, market, window, cov, ref,
-                        shown, warnings)
+    sens = _sensitivity(sensitivity, sensitivity_error, specs, options, tickers, market, window,
+                        cov, ref, shown, warnings)
 
     infos, cols, srcs, uncs = [], [], [], []
     for spec in specs:
@@ -139,19 +152,34 @@ def run(
             unit_returns=None if sens is None else sens["b"],
             beta=None if sens is None else sens["beta"], market_move=options.market_move,
             cov=cov, horizon=options.horizon, market_index=mkt,
-            no_k_reason="no sensitivity table (the AI-shock size needs sensitivities; see warnings)",
+            no_k_reason="no sensitivity estimate (the AI-shock size needs sensitivities; see warnings)",
         )
-        warnings.extend(_beyond_total_loss(rev, values, sens, options.market_move, tickers, books))
+        warnings.extend(_beyond_total_loss(rev, values, sens, options.market_move, tickers, book))
     settings = {
         "market": market, "cov_window": options.cov_window, "cov_start": _d(window.index[0]),
         "cov_end": _d(window.index[-1]), "cov_obs": int(len(window)),
-        "cov_shrinkage": shrinkage,
+        "cov_shrinkage": shrinkage, "cov_assets": len(tickers),
         "horizon": options.horizon, "band": options.band, "n_sims": options.n_sims,
         "seed": options.seed, "reverse": options.reverse, "market_move": options.market_move,
         "regime_sessions": catalogue.regime_sessions,
     }
-    return RunResult(as_of, books, tuple(tickers), values, tuple(infos), returns, source, grid,
-                     var, rev, settings, tuple(dict.fromkeys(warnings)), options.top)
+    return BookRun(as_of, book, tuple(tickers), values, tuple(infos), returns, source, grid,
+                   var, rev, settings, tuple(dict.fromkeys(warnings)), options.top)
+
+
+def run(
+    md: "MarketData", files: Sequence[PortfolioFile], specs: Sequence[ScenarioSpec],
+    catalogue: ScenarioCatalogue, options: RunOptions = RunOptions(), *,
+    reference: Sequence[str] = (), sensitivity: "SensitivityInput | None" = None,
+) -> RunResult:
+    """Every book of ``files`` through ``specs``, each valued and run on its own (see
+    :func:`run_book`), with the given ``sensitivity`` (or none). The commands go through
+    :func:`stress.analysis.stress_books`, which estimates the sensitivities."""
+    if not files:
+        raise InputError("no portfolio files given")
+    return RunResult(tuple(
+        run_book(md, value_book(md, f, options), specs, catalogue, options, reference=reference,
+                 sensitivity=sensitivity) for f in files))
 
 
 # ---- pieces --------------------------------------------------------------------------
@@ -166,25 +194,6 @@ def _check_options(o: RunOptions) -> None:
         raise InputError(f"--reverse {o.reverse}: a loss as a positive fraction of NAV, e.g. 0.10")
     if o.n_sims < 100:
         raise InputError(f"--sims {o.n_sims}: at least 100 draws")
-
-
-def _closes(store, tickers, market, offline, fetcher, warnings) -> "pd.DataFrame":
-    """All stored closes of ``tickers`` on the market's calendar (its sessions)."""
-    from stress.data.provider import load_closes
-
-    try:
-        closes = load_closes(store, tickers, offline=offline, fetcher=fetcher, warn=warnings.append)
-    except DataError:  # unknown tickers: the valuation names their files and lines
-        closes = store.read_closes(tickers)
-    sessions = closes[market].dropna().index if market in closes else closes.index[:0]
-    if len(sessions) == 0:
-        raise DataError(f"no prices for the market index {market} (its sessions are the trading "
-                        f"calendar): run `stress prices fetch {market}` or import it")
-    off = closes.index.difference(sessions)
-    if len(off):
-        warnings.append(f"{len(off)} day(s) with prices but no {market} session left out "
-                        f"(first {off[0]:%Y-%m-%d})")
-    return closes.reindex(sessions)
 
 
 def _usable_reference(rets, as_of, o: RunOptions, tickers, needed) -> list[str]:
@@ -220,31 +229,20 @@ def _normal_window(rets, as_of, o: RunOptions, warnings):
     return full, full.to_numpy().mean(axis=0), cov, float(shrinkage)
 
 
-def _sensitivity(fn, specs, o, tickers, as_of, market, window, cov, ref, shown,
+def _sensitivity(sens_in, error, specs, o, tickers, market, window, cov, ref, shown,
                  warnings) -> dict | None:
     """b (per DeepSeek unit) and beta for every asset, filled where missing; the
     estimation and residual covariances, the propagation's conditional covariance."""
     shocks = any(s.kind == "shock" for s in specs)
     if not shocks and o.reverse is None:
         return None
-    if fn is None:
+    if sens_in is None:
+        why = error or "no sensitivity estimate was given"
         if shocks:
-            raise InputError("AI-shock scenarios need the sensitivity table, which is not available")
+            raise InputError(f"AI-shock scenarios need sensitivities: {why}")
+        warnings.append(f"reverse stress without the AI-shock size: {why}")
         return None
-    try:
-        table = fn(list(tickers), as_of)
-    except StressError as exc:
-        if shocks:
-            raise
-        warnings.append(f"reverse stress without the AI-shock size: {exc}")
-        return None
-    missing_cols = [c for c in ("b", "se", "beta_mkt") if c not in table.columns]
-    if missing_cols:
-        raise DataError(f"sensitivity table lacks column(s) {', '.join(missing_cols)}")
-    table = table.reindex(list(tickers))
-    b = np.array(table["b"], dtype=float)
-    se = np.array(table["se"], dtype=float)
-    beta = np.array(table["beta_mkt"], dtype=float)
+    b, se, beta, reasons = sens_in.take(tickers)
     x = window.to_numpy()
     j = tickers.index(market)
     resid, ols_beta = residual_cov(x, x[:, j])
@@ -258,9 +256,9 @@ def _sensitivity(fn, specs, o, tickers, as_of, market, window, cov, ref, shown,
     known = np.isfinite(b)
     cond = np.zeros_like(cov)
     if not known.all():
-        reasons = table["reason"] if "reason" in table.columns else None
-        for t in np.asarray(tickers)[~known & shown]:
-            why = f" ({reasons[t]})" if reasons is not None and isinstance(reasons[t], str) and reasons[t] else ""
+        for j in np.flatnonzero(~known & shown):
+            t = tickers[j]
+            why = f" ({reasons[j]})" if reasons[j] else ""
             warnings.append(f"{t}: no sensitivity estimate{why}; its AI-shock return is propagated "
                             "from the assets that have one (flagged 'propagated')")
         prop = fill_missing(np.where(known, b, np.nan), cov, 1.0, tickers, ref)
@@ -270,7 +268,7 @@ def _sensitivity(fn, specs, o, tickers, as_of, market, window, cov, ref, shown,
     est = estimation_cov(se, resid)
     mask = np.outer(known, known)
     return {"b": b, "beta": beta, "known": known, "est": est, "resid": resid * mask,
-            "cond": cond, "table": table}
+            "cond": cond}
 
 
 def _scenario(spec: ScenarioSpec, cat: ScenarioCatalogue, closes, cov, sens, tickers, ref,
@@ -327,25 +325,23 @@ def _var(values, rets, window, mean, cov, specs, cat: ScenarioCatalogue, closes,
     return tuple(out)
 
 
-def _beyond_total_loss(rev, values, sens, market_move, tickers, books) -> list[str]:
+def _beyond_total_loss(rev, values, sens, market_move, tickers, book) -> list[str]:
     """Warnings for reverse-stress answers that need a holding to lose more than 100%
     (a linear solution no real price move can give, e.g. a loss above a long book's NAV)."""
     out = []
     names = np.asarray(tickers)
-    if sens is not None:  # (N, P): each book's reverse AI shock applied forward
-        ai = shock_returns(sens["b"], sens["beta"], rev.k, np.full(len(books), market_move))
-    for p, book in enumerate(books):
-        held = values[p] != 0
-        answers = [("most plausible shock", rev.returns[p])]
-        if sens is not None and np.isfinite(rev.k[p]):
-            answers.insert(0, (f"AI shock k = {rev.k[p]:.2f}", ai[:, p]))
-        for label, r in answers:
-            bad = held & (r < -1.0)
-            if bad.any():
-                worst = ", ".join(f"{t} {x:.1%}" for t, x in zip(names[bad], r[bad]))
-                out.append(f"{book.name}: reverse {rev.loss:.0%} of NAV: the {label} needs returns "
-                           f"below -100% ({worst}); no real move loses that much, the linear "
-                           "answer is not attainable")
+    held = values[0] != 0
+    answers = [("most plausible shock", rev.returns[0])]
+    if sens is not None and np.isfinite(rev.k[0]):
+        ai = shock_returns(sens["b"], sens["beta"], rev.k, np.array([market_move]))[:, 0]
+        answers.insert(0, (f"AI shock k = {rev.k[0]:.2f}", ai))
+    for label, r in answers:
+        bad = held & (r < -1.0)
+        if bad.any():
+            worst = ", ".join(f"{t} {x:.1%}" for t, x in zip(names[bad], r[bad]))
+            out.append(f"{book.name}: reverse {rev.loss:.0%} of NAV: the {label} needs returns "
+                       f"below -100% ({worst}); no real move loses that much, the linear "
+                       "answer is not attainable")
     return out
 
 

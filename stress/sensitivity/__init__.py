@@ -5,20 +5,21 @@
 * factor-based (:mod:`stress.sensitivity.factor_based`): the loading on a tradable AI
   factor (SMH orthogonalised to SPY by default) in a daily regression, Newey-West SEs.
 
-The scenario engine calls :func:`sensitivity_table` (cached in the store): one row per
-ticker (index ``ticker``), columns ``b, se, ci_lo, ci_hi, n_events, r2, beta_ai, se_ai,
-beta_mkt, sigma, reason`` (see docs/methods.md, Sensitivity). ``b``: abnormal return
+:func:`estimate_sensitivity` returns a :class:`SensitivityResult` whose ``table`` has one
+row per ticker (index ``ticker``), columns ``b, se, ci_lo, ci_hi, n_events, r2, beta_ai,
+se_ai, beta_mkt, sigma, reason`` (see docs/methods.md, Sensitivity); the scenario engine
+reads its :meth:`~SensitivityResult.scenario_input`, a :class:`SensitivityInput`. ``b``: abnormal return
 (fraction) per DeepSeek unit of AI-demand shock (a repeat of DeepSeek, k = -1, moves the
 asset by -b); ``beta_ai``: loading on the daily AI factor return; ``sigma``: daily
 residual sd of the asset's market-model returns.
 """
 
-from stress.sensitivity.estimate import estimate_sensitivity, sensitivity_table
-from stress.sensitivity.result import SensitivityResult
+from stress.sensitivity.estimate import estimate_sensitivity
+from stress.sensitivity.result import SensitivityInput, SensitivityResult
 from stress.sensitivity.spec import SensitivitySpec, parse_factor
 
 __all__ = [
-    "sensitivity_table",
+    "SensitivityInput",
     "estimate_sensitivity",
     "SensitivitySpec",
     "SensitivityResult",

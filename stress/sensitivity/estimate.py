@@ -1,19 +1,18 @@
-"""Run a sensitivity estimate: resolve inputs, read returns, estimate both ways, compare.
+"""Run a sensitivity estimate: resolve inputs, cut returns, estimate both ways, compare.
 
-:func:`estimate_sensitivity` is the library entry (cached in the store);
-:func:`sensitivity_table` the one-frame view the scenario engine reads.
+:func:`estimate_sensitivity` is the library entry; the scenario engine reads its
+:meth:`SensitivityResult.scenario_input`.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from stress.errors import DataError, InputError
-from stress.sensitivity import cache
 from stress.sensitivity.compare import deepseek_comparison
 from stress.sensitivity.event_based import basket_shocks, event_abnormal_returns, wls_through_origin
 from stress.sensitivity.factor_based import (
@@ -28,65 +27,32 @@ from stress.sensitivity.shrinkage import shrink_to_group
 from stress.sensitivity.spec import SensitivitySpec
 
 if TYPE_CHECKING:  # pragma: no cover
-    from stress.data.provider import Fetcher
-    from stress.data.store import PriceStore
+    from stress.config import Universe
+    from stress.events import Catalogue
+    from stress.market import MarketData
 
 
 def estimate_sensitivity(
-    store: "PriceStore",
+    md: "MarketData",
     spec: SensitivitySpec,
     *,
-    offline: bool = True,
-    fetcher: "Fetcher | None" = None,
+    universe: "Universe",
+    events: "Catalogue",
     rolling: bool = False,
-    use_cache: bool = True,
 ) -> SensitivityResult:
-    """Event- and factor-based sensitivities of ``spec.tickers``, their comparison on
-    the reference event, and (``rolling=True``) rolling factor loadings.
+    """Event- and factor-based sensitivities of ``spec.tickers`` on the market data
+    ``md``, their comparison on the reference event, and (``rolling=True``) rolling
+    factor loadings. ``universe`` and ``events``: the configs the caller read.
 
-    A result for the same inputs and stored data is read from the store's cache.
+    Each asset's figures depend on that asset, its group's members (the shrinkage
+    pool), the basket, the market and the factor, never on the other tickers asked for.
     """
-    r = resolve(store, spec, offline=offline, fetcher=fetcher)
-    key = cache.cache_key(store, r)
-    result = cache.cache_get(store, key) if use_cache else None
-    data = None
-    if result is None:
-        data = load_returns(store, r)
-        result = compute(r, data)
-        if use_cache:
-            cache.cache_put(store, key, result)
+    r = resolve(spec, md, universe, events)
+    data = load_returns(md, r)
+    result = compute(r, data)
     if rolling:
-        data = data or load_returns(store, r)
         result = replace(result, rolling=rolling_frame(r, data))
     return result
-
-
-def sensitivity_table(
-    store: "PriceStore",
-    tickers: Iterable[str],
-    *,
-    events: Iterable[str] | None = None,
-    basket: Iterable[str] | None = None,
-    window: tuple[int, int] = (0, 0),
-    factor: str = "SMH",
-    as_of: str | None = None,
-    offline: bool = True,
-    fetcher: "Fetcher | None" = None,
-) -> pd.DataFrame:
-    """See :func:`stress.sensitivity.sensitivity_table`. The frame's ``attrs["warnings"]``
-    holds the estimate's warnings."""
-    spec = SensitivitySpec(  # it normalises the tickers, basket, events and window
-        tickers=tuple(tickers),
-        events=tuple(events) if events is not None else None,
-        basket=tuple(basket) if basket else None,
-        window=tuple(window),
-        factor=factor,
-        as_of=as_of,
-    )
-    result = estimate_sensitivity(store, spec, offline=offline, fetcher=fetcher)
-    table = result.table.copy()
-    table.attrs["warnings"] = result.warnings
-    return table
 
 
 # -- the computation ---------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""The edge of the sensitivity estimate: configs, the event catalogue and the store.
+"""The edge of the sensitivity estimate: the universe, the event catalogue, market data.
 
-:func:`resolve` turns a :class:`SensitivitySpec` into concrete tickers and events (no
-price reads; online it may fetch missing tickers); :func:`load_returns` reads the prices
-and gives returns on the market's trading days, cut at the as-of date.
+:func:`resolve` turns a :class:`SensitivitySpec` into concrete tickers and events, given
+the universe and catalogue the command read and the loaded :class:`MarketData`;
+:func:`load_returns` cuts the market data's session returns at the as-of date. Nothing
+here reads a file or the store.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from stress.sensitivity.spec import DEFAULT_BASKET_GROUP, FactorSpec, Sensitivit
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from stress.data.provider import Fetcher
-    from stress.data.store import PriceStore
-    from stress.events import Event
+    from stress.config import Universe
+    from stress.events import Catalogue, Event
+    from stress.market import MarketData
 
 
 @dataclass(frozen=True)
@@ -55,19 +56,13 @@ class Resolved:
 
 
 def resolve(
-    store: "PriceStore",
     spec: SensitivitySpec,
-    *,
-    offline: bool = True,
-    fetcher: "Fetcher | None" = None,
+    md: "MarketData",
+    universe: "Universe",
+    catalogue: "Catalogue",
 ) -> Resolved:
-    """Resolve groups, basket, market, factor and events; check the store has prices for
+    """Resolve groups, basket, market, factor and events; check ``md`` has prices for
     the basket, the market and the factor (DataError naming the role and tickers)."""
-    from stress.config import load_universe
-    from stress.events import load_events
-
-    universe = load_universe()
-    catalogue = load_events()
     reference = catalogue.get(spec.reference_event)
     if spec.events is None:
         events = tuple(catalogue.select(directions=("up", "down")))
@@ -99,18 +94,7 @@ def resolve(
         peer_list += [t for t in universe.group(g).tickers if universe.group_of(t) == g]
     groups.update({t: universe.group_of(t) for t in peer_list})
 
-    wanted = tuple(dict.fromkeys(spec.tickers + basket + (market,) + factor.tickers))
-    if not offline and fetcher is not None:
-        have = set(store.tickers())
-        absent = [t for t in wanted if t not in have]
-        if absent:
-            from stress.data.provider import load_closes
-
-            try:  # fetches what is absent; the checks below report what is still missing
-                load_closes(store, absent, offline=False, fetcher=fetcher)
-            except DataError:
-                pass
-    have = set(store.tickers())
+    have = {t for t in (*spec.tickers, *basket, market, *factor.tickers, *peer_list) if md.has(t)}
     for role, names in (("market", (market,)), ("basket", basket), ("factor", factor.tickers)):
         absent = [t for t in names if t not in have]
         if absent:
@@ -143,24 +127,16 @@ class Returns:
     warnings: tuple[str, ...]
 
 
-def load_returns(store: "PriceStore", r: Resolved) -> Returns:
-    """Read closes, put them on the market's sessions, and cut at ``spec.as_of``."""
+def load_returns(md: "MarketData", r: Resolved) -> Returns:
+    """The market data's session returns of ``r.tickers``, cut at ``spec.as_of``."""
     import pandas as pd
 
-    from stress.returns import to_returns
-
-    closes = store.read_closes(r.tickers)
-    calendar = closes.index[closes[r.market].notna()]
-    if len(calendar) < 3:
-        raise DataError(f"market {r.market}: fewer than 3 prices in the store")
+    if len(md.calendar) < 3:
+        raise DataError(f"market {r.market}: fewer than 3 prices in the market data")
+    if md.market != r.market:
+        raise DataError(f"the market data is on {md.market}'s sessions, the universe's market is {r.market}")
+    returns = md.returns.reindex(columns=list(r.tickers))
     warnings: list[str] = []
-    off = closes.index.difference(calendar)
-    if len(off):
-        warnings.append(
-            f"{len(off)} dates with prices but no {r.market} price were dropped (not market "
-            f"sessions), e.g. {off[0]:%Y-%m-%d}"
-        )
-    returns = to_returns(closes.reindex(calendar))
     as_of = returns.index[-1]
     if r.spec.as_of is not None:
         try:

@@ -52,6 +52,15 @@ class SensitivityResult:
     warnings: tuple[str, ...] = ()
     rolling: pd.DataFrame | None = field(default=None, compare=False)
 
+    def scenario_input(self) -> "SensitivityInput":
+        """What the scenario engine reads of this estimate (see :class:`SensitivityInput`)."""
+        t = self.table
+        return SensitivityInput(
+            tickers=tuple(t.index), b=t["b"].to_numpy(dtype=float), se=t["se"].to_numpy(dtype=float),
+            beta=t["beta_mkt"].to_numpy(dtype=float),
+            reason=tuple(str(x) if isinstance(x, str) else "" for x in t["reason"]),
+            as_of=str(self.settings.get("as_of", "")), warnings=self.warnings)
+
     def to_frame(self, kind: str = "table") -> pd.DataFrame:
         """``table`` (default), ``shocks``, ``comparison`` or ``rolling`` as a frame."""
         frames = {"table": self.table, "shocks": self.shocks, "comparison": self.comparison,
@@ -104,3 +113,27 @@ class SensitivityResult:
             "assets": assets,
             "warnings": list(self.warnings),
         }
+
+
+@dataclass(frozen=True)
+class SensitivityInput:
+    """The sensitivities a scenario run needs, (n,) arrays over ``tickers``: ``b``
+    (abnormal return per DeepSeek unit), its standard error ``se``, the daily market
+    ``beta``, and ``reason`` where ``b`` is NaN; ``as_of``: the estimate's last session.
+    """
+
+    tickers: tuple[str, ...]
+    b: np.ndarray
+    se: np.ndarray
+    beta: np.ndarray
+    reason: tuple[str, ...]
+    as_of: str
+    warnings: tuple[str, ...] = ()
+
+    def take(self, tickers) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
+        """(b, se, beta, reason) aligned on ``tickers``; NaN and "" for tickers not held."""
+        index = {t: j for j, t in enumerate(self.tickers)}
+        rows = [index.get(t, -1) for t in tickers]
+        pick = lambda a: np.array([a[j] if j >= 0 else np.nan for j in rows], dtype=float)  # noqa: E731
+        return pick(self.b), pick(self.se), pick(self.beta), tuple(
+            self.reason[j] if j >= 0 else "not in the sensitivity estimate" for j in rows)
