@@ -123,7 +123,7 @@ def _check_results(results, tickers, r: dict) -> None:
     result against the statsmodels loop ``r``."""
     for e, res in enumerate(results):
         assert [a.ticker for a in res.assets] == tickers, "assets excluded or reordered"
-        np.testing.assert_allclose([[a.alpha, a.beta] for a in res.assets], r["params"][e],
+        np.testing.assert_allclose([[a.intercept, a.beta] for a in res.assets], r["params"][e],
                                    rtol=RTOL, atol=1e-12, err_msg="alpha, beta")
         for j, w in enumerate(WINDOWS):
             aw = [next(x for x in a.windows if x.window == w) for a in res.assets]

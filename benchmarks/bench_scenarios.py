@@ -64,7 +64,7 @@ def run_montecarlo_var(quick: bool, repeats: int) -> Row:
     n_s, n_a = bk.scenarios.shape
 
     def ours():
-        return measures.var_es_montecarlo(bk.values, bk.mean, bk.cov, n_sims=n_s, alpha=ALPHA, seed=SEED)
+        return measures.var_es_montecarlo(bk.values, bk.mean, bk.cov, n_sims=n_s, confidence=ALPHA, seed=SEED)
 
     def reference():
         # the documented draws: R = mean + Z L' with Z ~ default_rng(seed), L L' = cov

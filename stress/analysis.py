@@ -75,12 +75,13 @@ def sensitivities(md: "MarketData", configs: "Configs", spec: "SensitivitySpec",
 
 
 def stress_books(md: "MarketData", configs: "Configs", files: Sequence["PortfolioFile"],
-                 specs: Sequence["ScenarioSpec"], options: "RunOptions") -> "RunResult":
+                 specs: Sequence["ScenarioSpec"], options: "RunOptions", *,
+                 progress: Callable[[str], None] | None = None) -> "RunResult":
     """Every book through ``specs``, each on its own: its valuation date, its covariance
     (its holdings and the universe), its Monte Carlo draws (``options.seed``), its
     reverse stress. Sensitivities are estimated once per valuation date over the
     universe and every holding (an asset's sensitivity does not depend on which other
-    assets are estimated with it)."""
+    assets are estimated with it). ``progress(text)``: told of each stage."""
     from stress.scenarios.result import RunResult
     from stress.scenarios.runner import needs_sensitivity, run_book, value_book
     from stress.sensitivity import SensitivitySpec
@@ -95,18 +96,21 @@ def stress_books(md: "MarketData", configs: "Configs", files: Sequence["Portfoli
         wanted = [t for t in dict.fromkeys([*reference, *(t for b in books for t in b.tickers)])
                   if md.has(t)]
         for as_of in dict.fromkeys(b.as_of for b in books):
+            if progress:
+                progress(f"sensitivities of {len(wanted)} assets as of {as_of}")
             try:
                 est = sensitivities(md, configs, SensitivitySpec(tickers=tuple(wanted), as_of=as_of))
             except StressError as exc:
                 errors[as_of] = str(exc)
             else:
                 inputs[as_of] = est.scenario_input()
-    runs = tuple(
-        run_book(md, b, specs, configs.scenarios, options, reference=reference,
-                 sensitivity=inputs.get(b.as_of), sensitivity_error=errors.get(b.as_of, ""))
-        for b in books
-    )
-    return RunResult(runs)
+    runs = []
+    for i, b in enumerate(books):
+        if progress:
+            progress(f"book {i + 1}/{len(books)} {b.name}: {len(specs)} scenario(s)")
+        runs.append(run_book(md, b, specs, configs.scenarios, options, reference=reference,
+                             sensitivity=inputs.get(b.as_of), sensitivity_error=errors.get(b.as_of, "")))
+    return RunResult(tuple(runs))
 
 
 def book_tickers(files: Sequence["PortfolioFile"], specs: Sequence["ScenarioSpec"] = ()) -> list[str]:

@@ -31,10 +31,16 @@ def store_path() -> Path:
 def config_dir() -> Path:
     """The default configs shipped with ``stress``: ``configs/`` of the clone (a source
     checkout or an editable install), else the copy a wheel installs under
-    ``<prefix>/share/stress/configs``."""
+    ``<prefix>/share/stress/configs`` (the prefix of the site-packages holding the
+    package: a venv, ``--user`` or ``--prefix``; else the interpreter's)."""
     import sysconfig
 
-    for c in (_PACKAGE_DIR.parent / "configs", Path(sysconfig.get_path("data")) / "share" / "stress" / "configs"):
+    shared = Path("share") / "stress" / "configs"
+    candidates = [_PACKAGE_DIR.parent / "configs"]
+    if len(_PACKAGE_DIR.parents) > 3:  # <prefix>/lib/pythonX.Y/site-packages/stress
+        candidates.append(_PACKAGE_DIR.parents[3] / shared)
+    candidates.append(Path(sysconfig.get_path("data")) / shared)
+    for c in candidates:
         if (c / "universe.yaml").is_file():
             return c
     raise InputError("the default configs are not installed (no configs/universe.yaml beside "

@@ -24,7 +24,7 @@ def test_json_deepseek_ai_power(sample_home):
     assert set(assets) == {"VST", "CEG", "TLN", "NRG"}
     assert round(assets["VST"]["return_day0"], 3) == -0.283 and assets["VST"]["ar_day0"] < -0.20
     for a in assets.values():
-        assert {"n_estimation", "alpha", "beta", "sigma", "windows"} <= set(a)
+        assert {"n_estimation", "intercept", "beta", "sigma", "windows"} <= set(a)
         assert [w["window"] for w in a["windows"]] == [[0, 0], [-1, 1], [0, 5], [0, 20]]
         assert {"car", "bhar", "t", "p"} <= set(a["windows"][0])
     agg = d["aggregate"][0]

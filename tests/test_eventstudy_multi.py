@@ -82,7 +82,7 @@ def test_one_asset_against_statsmodels():
     w = r.iloc[k : k + 6]
     car = float((w["BBB"] - ols.params["const"] - ols.params["SPY"] * w["SPY"]).sum())
     a = res.asset("BBB")
-    assert a.alpha == pytest.approx(ols.params["const"], rel=1e-9)
+    assert a.intercept == pytest.approx(ols.params["const"], rel=1e-9)
     assert a.beta == pytest.approx(ols.params["SPY"], rel=1e-9)
     assert a.windows[1].car == pytest.approx(car, rel=1e-9)
 

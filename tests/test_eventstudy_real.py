@@ -44,7 +44,7 @@ def test_market_model_matches_statsmodels_on_real_data(study, closes):
     res = sm.OLS(est["VST"], X).fit()
     vst = study.asset("VST")
     assert vst.n_estimation == 240
-    assert vst.alpha == pytest.approx(res.params["const"], rel=1e-8)
+    assert vst.intercept == pytest.approx(res.params["const"], rel=1e-8)
     assert vst.beta == pytest.approx(res.params["SPY"], rel=1e-8)
     assert vst.sigma == pytest.approx(np.sqrt(res.scale), rel=1e-8)
     win = r.iloc[k : k + 21]  # [0, 20]

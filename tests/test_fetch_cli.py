@@ -99,14 +99,17 @@ def test_bad_inputs_exit_2_in_one_line(yahoo):
     assert yahoo.log == []
 
 
-def test_progress_bar_goes_to_stderr_only_when_asked(yahoo, capsys, tmp_path):
+def test_progress_is_reported_through_a_callback_never_printed(yahoo, capsys, tmp_path):
     from stress.data.fetch import fetch_command
     from stress.data.store import PriceStore
 
     with PriceStore(tmp_path / "p.sqlite") as store:
-        fetch_command(store, ["VST", "CEG"], "2025-01-02", "2025-01-10", progress=False)
+        fetch_command(store, ["VST", "CEG"], "2025-01-02", "2025-01-10")
         assert capsys.readouterr().err == ""
-        report = fetch_command(store, ["NRG", "XLU"], "2025-01-02", "2025-01-10", progress=True)
+        seen = []
+        report = fetch_command(store, ["NRG", "XLU"], "2025-01-02", "2025-01-10",
+                               on_progress=lambda done, total: seen.append((done, total)))
         out = capsys.readouterr()
-        assert "fetching" in out.err and out.out == ""
+        assert out.err == "" and out.out == ""  # the library prints nothing; the CLI draws
+        assert seen and seen[-1] == (2, 2)
         assert [r["new"] for r in report.rows] == [6, 6]

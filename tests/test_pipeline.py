@@ -148,3 +148,33 @@ def test_io_calls_live_at_the_edges():
                 if name in IO_CALLS:
                     found.append(f"{rel}:{node.lineno} {name}")
     assert not found, found
+
+
+def test_results_share_one_vocabulary(sample_store):
+    """Event study, sensitivity and run results export the same way: to_frame, to_dict
+    (JSON-ready) and summary (text); the words follow the repository's vocabulary."""
+    from stress import analysis
+    from stress.config import load_configs
+    from stress.eventstudy import EventStudySpec
+    from stress.market import market_data
+    from stress.portfolio.files import read_portfolio
+    from stress.scenarios.runner import RunOptions
+    from stress.sensitivity import SensitivitySpec
+
+    configs = load_configs()
+    md = market_data(sample_store.read_closes(sample_store.tickers()), configs.universe.market)
+    results = [
+        analysis.event_study(md, configs, "deepseek-r1", ["VST", "NRG"], EventStudySpec(placebo=0)),
+        analysis.sensitivities(md, configs, SensitivitySpec(tickers=("VST",))),
+        analysis.stress_books(md, configs, [read_portfolio(ROOT / "configs/portfolios/nuclear.csv")],
+                              [configs.scenarios.get("deepseek-r1")], RunOptions(var=True, n_sims=500)),
+    ]
+    for res in results:
+        assert isinstance(res.to_frame(), pd.DataFrame) and len(res.to_frame())
+        json.dumps(res.to_dict(), default=str)
+        assert isinstance(res.summary(), str) and res.summary()
+    es, sens, run = results
+    assert es.asset("VST").intercept == es.to_dict()["assets"][0]["intercept"]
+    assert "intercept" in sens.table.columns and "alpha" not in sens.table.columns
+    assert {r["confidence"] for r in run.books[0].var_rows()} == {0.95, 0.99}
+    assert "-17.6" in run.summary() or "nuclear" in run.summary()

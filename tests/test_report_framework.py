@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stress.report import fmt
+from stress import fmt
 from stress.report.layout import GROUP_COLOURS, PAPER, Provenance, group_colors
 from stress.report.views import TESTS, EventView
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from stress.cli import cli
-from stress.report import fmt
+from stress import fmt
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOKS = [ROOT / "configs/portfolios/ai_power.csv", ROOT / "configs/portfolios/utility_income.csv"]

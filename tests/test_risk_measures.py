@@ -119,13 +119,13 @@ def test_montecarlo_converges_to_normal_closed_form():
     cov, mean = a @ a.T, np.full(5, 2e-4)
     values = np.array([[1e6, 5e5, 0, 0, 2e5], [-3e5, 0, 4e5, 1e5, 0], [1, 1, 1, 1, 1.0]])
     for alpha, horizon in [(0.99, 1), (0.95, 10)]:
-        var, es = var_es_montecarlo(values, mean, cov, n_sims=200_000, alpha=alpha, seed=11, horizon=horizon)
+        var, es = var_es_montecarlo(values, mean, cov, n_sims=200_000, confidence=alpha, seed=11, horizon=horizon)
         nvar, nes = var_es_normal(*portfolio_moments(values, mean, cov, horizon=horizon), alpha)
         assert np.allclose(var, nvar, rtol=0.015)
         assert np.allclose(es, nes, rtol=0.015)
     # a single portfolio gives floats; the same seed gives the same draws
-    one = var_es_montecarlo(values[0], mean, cov, n_sims=5000, alpha=0.99, seed=4)
-    assert one == var_es_montecarlo(values[0], mean, cov, n_sims=5000, alpha=0.99, seed=4)
+    one = var_es_montecarlo(values[0], mean, cov, n_sims=5000, confidence=0.99, seed=4)
+    assert one == var_es_montecarlo(values[0], mean, cov, n_sims=5000, confidence=0.99, seed=4)
     assert one.var == pytest.approx(var_es_montecarlo(values, mean, cov, 5000, 0.99, seed=4).var[0])
 
 
@@ -133,7 +133,7 @@ def test_montecarlo_semidefinite_and_bad_covariance():
     # two identical assets: singular but PSD; the eigenvalue factor is used
     cov = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.5]]) * 1e-4
     v = np.array([1e5, 2e5, -1e5])
-    var, es = var_es_montecarlo(v, np.zeros(3), cov, n_sims=100_000, alpha=0.99)
+    var, es = var_es_montecarlo(v, np.zeros(3), cov, n_sims=100_000, confidence=0.99)
     nvar, nes = var_es_normal(*portfolio_moments(v, np.zeros(3), cov), 0.99)
     assert var == pytest.approx(nvar, rel=0.03) and es == pytest.approx(nes, rel=0.03)
     with pytest.raises(ValueError, match="positive semi-definite"):
@@ -143,8 +143,8 @@ def test_montecarlo_semidefinite_and_bad_covariance():
 def test_bad_inputs():
     with pytest.raises(ValueError, match="NaN"):
         var_es_historical(np.array([1.0, np.nan, 2.0]))
-    with pytest.raises(ValueError, match="alpha"):
-        var_es_historical(np.ones(5), alpha=1.0)
+    with pytest.raises(ValueError, match="confidence"):
+        var_es_historical(np.ones(5), confidence=1.0)
     with pytest.raises(ValueError, match="sigma"):
         var_es_normal(0.0, -1.0)
     with pytest.raises(ValueError, match="horizon"):

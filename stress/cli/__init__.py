@@ -70,6 +70,8 @@ class LazyGroup(click.Group):
     help="Never touch the network; use the local store only (also STRESS_OFFLINE=1).",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress line on stderr for long work (shown only on a terminal anyway).")
 @click.option(
     "--home",
     type=click.Path(file_okay=False),
@@ -78,7 +80,7 @@ class LazyGroup(click.Group):
 )
 @click.version_option(__version__, prog_name="stress")
 @click.pass_context
-def cli(ctx: click.Context, offline: bool, debug: bool, home: str | None) -> None:
+def cli(ctx: click.Context, offline: bool, debug: bool, quiet: bool, home: str | None) -> None:
     """Stress-test portfolios against AI-demand shocks.
 
     \b
@@ -88,7 +90,7 @@ def cli(ctx: click.Context, offline: bool, debug: bool, home: str | None) -> Non
     """
     if home:
         os.environ["STRESS_HOME"] = home
-    ctx.obj = Settings(offline=offline, debug=debug)
+    ctx.obj = Settings(offline=offline, debug=debug, quiet=quiet)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,12 +23,50 @@ class CliError(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
+class Progress:
+    """Progress of long work on stderr: one line rewritten in place, shown only when
+    stderr is a terminal and ``--quiet`` is off; silent otherwise (pipes, CI, files)."""
+
+    def __init__(self, enabled: bool):
+        import time
+
+        self.enabled = enabled
+        self._t0 = time.monotonic()
+        self._shown = False
+
+    def step(self, text: str) -> None:
+        """A stage of the work, e.g. "event study: 45 assets"."""
+        if self.enabled:
+            import time
+
+            click.echo(f"\r\033[K{text} ({time.monotonic() - self._t0:.1f} s)", err=True, nl=False)
+            self._shown = True
+
+    def count(self, label: str) -> Callable[[int, int], None]:
+        """A callback ``(done, total)`` that shows "label done/total"."""
+        return lambda done, total: self.step(f"{label} {done}/{total}")
+
+    def clear(self) -> None:
+        """Erase the progress line before the command's output and warnings."""
+        if self._shown:
+            click.echo("\r\033[K", err=True, nl=False)
+            self._shown = False
+
+
 @dataclass
 class Settings:
     offline: bool = False
     debug: bool = False
+    quiet: bool = False
     _store: Any = field(default=None, repr=False)
     _configs: Any = field(default=None, repr=False)
+    _progress: Any = field(default=None, repr=False)
+
+    def progress(self) -> Progress:
+        """The command's progress line (stderr, terminals only, off with --quiet)."""
+        if self._progress is None:
+            self._progress = Progress(not self.quiet and _is_terminal(sys.stderr))
+        return self._progress
 
     def store(self):
         """The price store in the data directory, opened once per command."""
@@ -60,6 +98,13 @@ class Settings:
 
             self._configs = load_configs()
         return self._configs
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no stream, or a closed one
+        return False
 
 
 def run_guarded(ctx: click.Context, call: Callable[[], Any]) -> Any:
@@ -111,7 +156,11 @@ def settings(ctx: click.Context) -> Settings:
 
 
 def warn(message: str) -> None:
-    """A warning: one line on stderr."""
+    """A warning: one line on stderr (after erasing a progress line)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    if isinstance(obj, Settings) and obj._progress is not None:
+        obj._progress.clear()
     click.echo(f"warning: {message}", err=True)
 
 

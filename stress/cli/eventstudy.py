@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from stress.cli._common import echo_json, parse_window, print_table, settings, warn
+from stress import fmt
 from stress.tables_out import write_frames
 
 MODELS = ("market", "market-adjusted", "constant-mean", "factor")
@@ -75,8 +76,12 @@ def event_study(ctx, event, tickers, groups, market, model, factors, estimation,
     wanted = [t.upper() for t in tickers] + [t for m in group_map.values() for t in m]
     if not wanted:
         raise click.UsageError("give tickers or --group NAME (see configs/universe.yaml)")
+    progress = cfg.progress()
+    progress.step("loading prices")
     md = load_market(cfg.source(), configs, [*wanted, spec.market, *spec.regressors], warn=warn)
+    progress.step(f"event study of {len(set(wanted))} assets with placebo dates")
     result = study(md, configs, event, tickers, spec, group_map)
+    progress.clear()
     for line in result.warnings:
         warn(line)
     if out_dir:
@@ -95,7 +100,7 @@ def _write_csvs(result, out_dir: str) -> None:
 
 
 def _pct(v) -> str | None:
-    return None if v is None or v != v else f"{100 * v:.2f}%"
+    return fmt.pct(v, 2, sign=False, missing=None)
 
 
 def _sp(stat, p) -> str:

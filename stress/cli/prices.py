@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 
 import click
 
@@ -120,8 +119,9 @@ def fetch(
     s = settings(ctx)
     result = fetch_command(
         s.store(), names, start, end, offline=s.offline,
-        progress=sys.stderr.isatty(),
+        on_progress=s.progress().count("fetching"),
     )
+    s.progress().clear()
     for line in result.warnings:
         warn(line)
     print_table(result.rows, ["ticker", "new", "rows", "first", "last", "source", "fetched_at"])

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from stress.cli._common import CliError, echo_json, parse_window, print_table, settings, warn
+from stress import fmt
 from stress.tables_out import write_frames
 
 
@@ -76,8 +77,11 @@ def run(ctx: click.Context, portfolios, scenario_ids, all_scenarios, window, sho
     options = RunOptions(as_of=as_of, nav=nav, cov_window=cov_window, horizon=horizon, band=band,
                          var=with_var, n_sims=sims, seed=seed, reverse=reverse,
                          market_move=market_move, top=top)
+    progress = s.progress()
+    progress.step("loading prices")
     md = load_market(s.source(), configs, book_tickers(files, specs), universe=True, warn=warn)
-    result = stress_books(md, configs, files, specs, options)
+    result = stress_books(md, configs, files, specs, options, progress=progress.step)
+    progress.clear()
     for line in result.warnings:
         warn(line)
     if out_dir:
@@ -145,11 +149,11 @@ def _write(result, out: Path) -> None:
 
 # ---- terminal output ----------------------------------------------------------------------
 def _pct(x: float, digits: int = 2) -> str:
-    return "-" if x != x else f"{x:+.{digits}%}"
+    return fmt.pct(x, digits, missing="-")
 
 
 def _money(x: float) -> str:
-    return "-" if x != x else f"{x:,.0f}"
+    return fmt.money(x, missing="-")
 
 
 def _render(result) -> None:

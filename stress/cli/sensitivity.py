@@ -62,9 +62,13 @@ def sensitivity(ctx, tickers, groups, events, basket, factor, window, as_of, as_
         factor=factor,
         as_of=as_of,
     )
+    progress = s.progress()
+    progress.step("loading prices")
     md = load_market(s.source(), configs, [*spec.tickers, *(spec.basket or ()), *spec.factor_spec.tickers],
                      universe=True, warn=warn)
+    progress.step(f"sensitivities of {len(spec.tickers)} assets")
     result = sensitivities(md, configs, spec, rolling=bool(out))
+    progress.clear()
     for line in result.warnings:
         warn(line)
     if out:

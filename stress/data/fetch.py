@@ -15,7 +15,6 @@ never requested, so a live intraday price is never stored as a close.
 from __future__ import annotations
 
 import re
-import sys
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -63,7 +62,7 @@ def fetch_command(
     end: str | None,
     *,
     offline: bool = False,
-    progress: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
     session: Any = None,
     sleep: Callable[[float], None] | None = None,
 ) -> FetchReport:
@@ -95,17 +94,13 @@ def fetch_command(
             )
         notes.append("offline: the network was not used; this is what the store holds")
         return FetchReport(rows=_rows(store, tickers, {}), warnings=tuple(notes))
-    bar = _Bar() if progress and len(tickers) > 1 else None
     context = None
     try:
         result = refresh(store, tickers, start, end, session=session, sleep=sleep,
-                         on_progress=bar.update if bar else None)
+                         on_progress=on_progress)
     except NetworkError as exc:
         context = str(exc)
         result = Refresh()
-    finally:
-        if bar:
-            bar.close()
     absent = _absent(store, tickers)
     message = _absent_message(absent, result.failed, context) if absent else None
     if len(absent) == len(tickers):
@@ -309,24 +304,3 @@ def _ticker(t: str) -> str:
             f"bad ticker {t!r}: use letters, digits, '.', '-', '=' or a leading '^' (e.g. VST, BRK-B, ^GSPC)"
         )
     return t
-
-
-class _Bar:
-    """A click progress bar on stderr, opened on the first report (when the total is known)."""
-
-    def __init__(self) -> None:
-        self._bar = None
-        self._done = 0
-
-    def update(self, done: int, total: int) -> None:
-        import click
-
-        if self._bar is None:
-            self._bar = click.progressbar(length=total, label="fetching", file=sys.stderr)
-            self._bar.__enter__()
-        self._bar.update(done - self._done)
-        self._done = done
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)

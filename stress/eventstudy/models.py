@@ -234,8 +234,8 @@ def abnormal_returns(
     if min_estimation:
         fit = drop_short(fit, min_estimation)
     ar, car, var_car, bhar = evaluate_window(fit, gather(y, day0, window), gather(x, day0, window), kind)
-    names = {"market": ("alpha", "beta"), "constant-mean": ("alpha",), "market-adjusted": ()}.get(
-        model, ("alpha",) + tuple(f"beta{j + 1}" for j in range(x.shape[1]))
+    names = {"market": ("intercept", "beta"), "constant-mean": ("intercept",), "market-adjusted": ()}.get(
+        model, ("intercept",) + tuple(f"beta{j + 1}" for j in range(x.shape[1]))
     )
     out = dict(
         ar=ar, car=car, var_car=var_car, bhar=bhar, sigma=fit.sigma,

@@ -54,7 +54,7 @@ class AssetResult:
     ticker: str
     groups: tuple[str, ...]
     n_estimation: int
-    alpha: float
+    intercept: float
     beta: float | None
     betas: dict
     sigma: float
@@ -126,6 +126,21 @@ class EventStudyResult:
         raise KeyError(window)
 
     # -- output -----------------------------------------------------------------------
+
+    def summary(self) -> str:
+        """A few lines: the event, day 0, and per window the CAAR of every asset with the
+        clustering-robust KP test (and the placebo p where computed)."""
+        from stress import fmt
+
+        ev = self.event
+        lines = [f"{ev.id}: day 0 {ev.day0}" + (f" ({ev.note})" if ev.shifted else "")
+                 + f", {self.spec.model} model, {len(self.assets)} assets"]
+        for agg in self.aggregate:
+            kp, p = agg.tests.get("kp", (float("nan"), float("nan")))
+            placebo = "" if agg.placebo_p is None else f", placebo p {fmt.pval(agg.placebo_p)}"
+            lines.append(f"  CAAR{fmt.window(agg.window)} {fmt.pct(agg.caar, 2)} (N {agg.n}; KP "
+                         f"{fmt.num(kp)}, {fmt.p_phrase(p)}{placebo})")
+        return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: event, settings, assets, excluded, aggregate, groups, placebo,
@@ -201,7 +216,7 @@ class EventStudyResult:
             rows = [
                 {"ticker": a.ticker, "window_start": w.window[0], "window_end": w.window[1],
                  "car": w.car, "bhar": w.bhar, "var_car": w.var_car, "t": w.t, "p": w.p,
-                 "missing_days": w.missing, "n_estimation": a.n_estimation, "alpha": a.alpha,
+                 "missing_days": w.missing, "n_estimation": a.n_estimation, "intercept": a.intercept,
                  **{f"beta_{k}": v for k, v in a.betas.items()}, "sigma": a.sigma}
                 for a in self.assets for w in a.windows
             ]
@@ -249,7 +264,7 @@ class EventStudyResult:
 
 def _asset_dict(a: AssetResult) -> dict:
     return {
-        "ticker": a.ticker, "groups": list(a.groups), "n_estimation": a.n_estimation, "alpha": a.alpha,
+        "ticker": a.ticker, "groups": list(a.groups), "n_estimation": a.n_estimation, "intercept": a.intercept,
         "beta": a.beta, "betas": dict(a.betas), "sigma": a.sigma, "return_day0": a.return_day0,
         "ar_day0": a.ar_day0,
         "windows": [

@@ -328,11 +328,11 @@ def _assets(panel: _Panel, spec: EventStudySpec, batch, e: int, pos: int, inc_id
     for j in inc_idx.tolist():
         t = panel.tickers[j]
         if spec.model != "market-adjusted":
-            betas, alpha = dict(zip(names[1:], params[j][1:])), params[j][0]
+            betas, intercept = dict(zip(names[1:], params[j][1:])), params[j][0]
         else:
-            betas, alpha = {spec.market: 1.0}, 0.0
+            betas, intercept = {spec.market: 1.0}, 0.0
         out.append(AssetResult(
-            ticker=t, groups=member[t], n_estimation=int(n_est[j]), alpha=alpha,
+            ticker=t, groups=member[t], n_estimation=int(n_est[j]), intercept=intercept,
             beta=betas.get(spec.market), betas=betas, sigma=sigma[j],
             return_day0=ret0[j], ar_day0=ar0[j],
             windows=tuple(AssetWindow(w, car[j], bhar[j], var[j], tt[j], pp[j], int(mm[j]))
@@ -362,7 +362,7 @@ def _dates(index: pd.DatetimeIndex, lo: int, hi: int) -> str:
 
 
 def _param_names(spec: EventStudySpec) -> tuple[str, ...]:
-    return ("alpha",) + tuple(spec.regressors) if spec.model != "constant-mean" else ("alpha",)
+    return ("intercept",) + tuple(spec.regressors) if spec.model != "constant-mean" else ("intercept",)
 
 
 def _with_p(agg: WindowAggregate, p: float) -> WindowAggregate:

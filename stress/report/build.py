@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from stress.errors import DataError, InputError
 from stress.report.layout import Page, Provenance, group_colors
@@ -94,9 +94,13 @@ def build_report(
     event: str,
     options: ReportOptions = ReportOptions(),
     files: Sequence["PortfolioFile"] = (),
+    *,
+    progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Run the event study (and sensitivity, and the portfolio ``files`` through the
-    scenarios) for ``event`` (catalogue id or ISO date) and assemble the report."""
+    scenarios) for ``event`` (catalogue id or ISO date) and assemble the report.
+    ``progress(text)``: told of each stage."""
+    say = progress or (lambda text: None)
     from stress import analysis
     from stress.eventstudy import EventStudySpec
     from stress.report.event_view import event_view
@@ -111,18 +115,20 @@ def build_report(
     spec = EventStudySpec(model=options.model, market=market, estimation=options.estimation,
                           windows=options.windows, placebo=options.placebo, seed=options.seed)
     warnings: list[str] = []
+    say(f"event study of {sum(map(len, members.values()))} assets with placebo dates")
     result = analysis.event_study(md, configs, event, [], spec, members)
     ev = configs.events.get(result.event.id) if result.event.id in configs.events.ids else None
     event_id = result.event.id
     warnings += result.warnings
     sens = None
     if options.sensitivity:
+        say("sensitivities")
         sens = _sensitivity(md, configs, [t for t in result.tickers if t != market], warnings)
     view = event_view(result, groups, labels, sens)
     colors = group_colors([g.name for g in universe.groups])
     stress = None
     if files:
-        stress = _stress(md, configs, event_id, files, options, labels, warnings)
+        stress = _stress(md, configs, event_id, files, options, labels, warnings, say)
     paragraphs = event_findings(view) + (stress_findings(stress, event_id) if stress is not None else [])
     pages = event_pages(view, colors, paragraphs, options.paper)
     if stress is not None:
@@ -153,7 +159,7 @@ def _sensitivity(md, configs, tickers, warnings):
     return sens
 
 
-def _stress(md, configs, event_id, files, options, labels, warnings) -> "StressView":
+def _stress(md, configs, event_id, files, options, labels, warnings, say) -> "StressView":
     from stress.analysis import stress_books
     from stress.report.stress_view import stress_view
 
@@ -165,7 +171,7 @@ def _stress(md, configs, event_id, files, options, labels, warnings) -> "StressV
         specs = own + [s for s in catalogue.scenarios if s.origin == "catalogue"]
     run_opts = RunOptions(as_of=options.as_of, var=True, reverse=options.reverse,
                           n_sims=options.n_sims)
-    result = stress_books(md, configs, files, specs, run_opts)
+    result = stress_books(md, configs, files, specs, run_opts, progress=say)
     warnings += result.warnings
     ids = [s.id for s in specs]
     focus = [event_id] if event_id in ids else []

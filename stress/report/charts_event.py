@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from stress.report.drawing import draw_paragraphs, inset, note, percent_axis
-from stress.report.fmt import num, pct, pval, stars, window
+from stress.fmt import num, pct, pval, stars, window
 from stress.report.layout import INK, MUTED, color_of, sub_rect
 from stress.report.tables import Column, block_rules, draw_table, once_per_block, table_height
 

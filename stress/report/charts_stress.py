@@ -8,7 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Mapping
 
 from stress.report.drawing import draw_paragraphs, inset, note, percent_axis
-from stress.report.fmt import money, num, pct
+from stress.fmt import money, num, pct
 from stress.report.layout import INK, Page, color_of, content_rect, new_figure, sub_rect
 from stress.report.tables import (
     Column,

@@ -129,7 +129,7 @@ def _assets(result, groups, windows) -> pd.DataFrame:
         w0 = next((w for w in a.windows if w.window == (0, 0)), None)
         row = {"ticker": a.ticker, "group": g, "raw0": a.return_day0, "ar0": a.ar_day0,
                "t0": w0.t if w0 else np.nan, "p0": w0.p if w0 else np.nan,
-               "n_estimation": a.n_estimation, "alpha": a.alpha, "beta": a.beta, "sigma": a.sigma}
+               "n_estimation": a.n_estimation, "intercept": a.intercept, "beta": a.beta, "sigma": a.sigma}
         for w in a.windows:
             row[f"car_[{w.window[0]},{w.window[1]}]"] = w.car
         rows.append(row)

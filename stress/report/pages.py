@@ -12,7 +12,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from stress.report import charts_event as ce
-from stress.report.fmt import window
+from stress.fmt import window
 from stress.report.layout import Page, content_rect
 from stress.report.tables import rect_points, split_rows
 

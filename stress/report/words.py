@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from stress.report.fmt import num, p_phrase, pct, significance_words, window
+from stress.fmt import num, p_phrase, pct, significance_words, window
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -27,10 +27,10 @@ def as_finite(x, name: str, ndim: tuple[int, ...]) -> np.ndarray:
     return a
 
 
-def check_alpha(alpha: float) -> float:
-    a = float(alpha)
+def check_confidence(confidence: float) -> float:
+    a = float(confidence)
     if not 0.0 < a < 1.0:
-        raise RiskInputError(f"alpha must be strictly between 0 and 1, got {alpha!r}")
+        raise RiskInputError(f"confidence must be strictly between 0 and 1, got {confidence!r}")
     return a
 
 

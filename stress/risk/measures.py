@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.stats import norm
 
-from stress.risk._checks import RiskInputError, as_cov, as_finite, check_alpha, check_horizon, psd_factor
+from stress.risk._checks import RiskInputError, as_cov, as_finite, check_confidence, check_horizon, psd_factor
 
 
 class VarEs(NamedTuple):
@@ -52,7 +52,7 @@ def overlapping_sums(pnl, horizon: int) -> np.ndarray:
     return c[h:] - c[:-h]
 
 
-def var_es_historical(pnl, alpha: float = 0.99, horizon: int = 1) -> VarEs:
+def var_es_historical(pnl, confidence: float = 0.99, horizon: int = 1) -> VarEs:
     """Empirical VaR and ES with the fractional tail atom (Acerbi-Tasche 2002).
 
     With losses L = -pnl sorted L_(1) <= ... <= L_(T) and k = ceil(T * alpha):
@@ -74,7 +74,7 @@ def var_es_historical(pnl, alpha: float = 0.99, horizon: int = 1) -> VarEs:
     -------
     VarEs of floats (1-d pnl) or arrays (P,) (2-d pnl).
     """
-    a = check_alpha(alpha)
+    a = check_confidence(confidence)
     x = as_finite(pnl, "pnl", (1, 2))
     if horizon != 1:
         x = overlapping_sums(x, horizon)
@@ -91,14 +91,14 @@ def var_es_historical(pnl, alpha: float = 0.99, horizon: int = 1) -> VarEs:
     return VarEs(var, es)
 
 
-def var_es_normal(mu, sigma, alpha: float = 0.99) -> VarEs:
+def var_es_normal(mu, sigma, confidence: float = 0.99) -> VarEs:
     """Closed-form VaR and ES of normal P&L ~ N(mu, sigma^2), as positive losses.
 
         VaR = -mu + sigma z_alpha,   ES = -mu + sigma phi(z_alpha) / (1 - alpha)
 
     with z_alpha = Phi^-1(alpha). ``mu`` and ``sigma`` (>= 0) broadcast, e.g. shape (P,).
     """
-    a = check_alpha(alpha)
+    a = check_confidence(confidence)
     m = as_finite(mu, "mu", (0, 1))
     s = as_finite(sigma, "sigma", (0, 1))
     if np.any(s < 0):
@@ -152,7 +152,7 @@ def historical_pnl(returns, values) -> np.ndarray:
     return r @ v if v.ndim == 1 else (v @ r.T).T
 
 
-def var_es_montecarlo(values, mean, cov, n_sims: int = 10000, alpha: float = 0.99,
+def var_es_montecarlo(values, mean, cov, n_sims: int = 10000, confidence: float = 0.99,
                       seed: int = 0, horizon: float = 1) -> VarEs:
     """Monte Carlo VaR and ES: draw h-day returns from N(h * mean, h * cov), value them.
 
@@ -168,7 +168,7 @@ def var_es_montecarlo(values, mean, cov, n_sims: int = 10000, alpha: float = 0.9
     n_sims : number of draws; seed : the generator seed (numpy default_rng).
     horizon : days h (square-root-of-time, i.i.d. daily returns).
     """
-    a = check_alpha(alpha)
+    a = check_confidence(confidence)
     h = check_horizon(horizon)
     v, m, c = _book_inputs(values, mean, cov)
     n = c.shape[0]

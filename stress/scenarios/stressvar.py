@@ -30,12 +30,12 @@ from stress.risk import (
 )
 
 METHODS = ("historical", "normal", "montecarlo")
-ALPHAS = (0.95, 0.99)
+CONFIDENCES = (0.95, 0.99)
 
 
 @dataclass(frozen=True)
 class RegimeVar:
-    """VaR/ES of P books in one regime: ``var[method][alpha]`` and ``es[...]`` are (P,)
+    """VaR/ES of P books in one regime: ``var[method][confidence]`` and ``es[...]`` are (P,)
     arrays of POSITIVE losses in currency (NaN where ``reasons[p]`` says why)."""
 
     regime: str
@@ -51,7 +51,7 @@ class RegimeVar:
 
 def regime_var(
     values: np.ndarray, returns: np.ndarray, *, regime: str = "normal", start: str = "",
-    end: str = "", tickers: Sequence[str] | None = None, alphas: Sequence[float] = ALPHAS,
+    end: str = "", tickers: Sequence[str] | None = None, confidences: Sequence[float] = CONFIDENCES,
     horizon: int = 1, n_sims: int = 50_000, seed: int = 0,
     mean: np.ndarray | None = None, cov: np.ndarray | None = None,
 ) -> RegimeVar:
@@ -84,14 +84,14 @@ def regime_var(
         else:
             reasons.append("")
     nan = np.full(p, np.nan)
-    var = {m: {a: nan.copy() for a in alphas} for m in METHODS}
-    es = {m: {a: nan.copy() for a in alphas} for m in METHODS}
+    var = {m: {a: nan.copy() for a in confidences} for m in METHODS}
+    es = {m: {a: nan.copy() for a in confidences} for m in METHODS}
     ok = ~held_bad
     xc = x[:, complete]
     if ok.any() and xc.shape[0] >= 2 and xc.shape[1] == 0:  # cash-only books
         for d in (var, es):
             for m in METHODS:
-                for a in alphas:
+                for a in confidences:
                     d[m][a][ok] = 0.0
     elif ok.any() and xc.shape[0] >= 2:
         vc = v[np.ix_(ok, complete)]
@@ -103,7 +103,7 @@ def regime_var(
             c_hat = np.asarray(cov, dtype=float)[np.ix_(complete, complete)]
         pnl = historical_pnl(xc, vc)  # (T, P_ok)
         mu, sigma = portfolio_moments(vc, m_hat, c_hat, horizon)
-        for a in alphas:
+        for a in confidences:
             h = var_es_historical(pnl, a, horizon) if horizon <= xc.shape[0] else (nan[ok], nan[ok])
             var["historical"][a][ok], es["historical"][a][ok] = h
             var["normal"][a][ok], es["normal"][a][ok] = var_es_normal(mu, sigma, a)

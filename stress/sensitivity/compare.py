@@ -8,7 +8,7 @@ window (day 0 by default) on the reference event (deepseek-r1, k = -1 DeepSeek u
   and -b from the events before the reference event only (what was knowable then);
 * factor-based: beta_ai * AI_w, loadings estimated on the factor window ending the session
   before day 0, AI_w the orthogonalised factor's return summed over the window; the
-  market part beta_mkt * MKT_w and the total alpha L2 + beta_mkt MKT_w + beta_ai AI_w
+  market part beta_mkt * MKT_w and the total intercept L2 + beta_mkt MKT_w + beta_ai AI_w
   (an expected raw return, to set against the raw return) are shown apart;
 * actual: the market-model abnormal return (CAR over the window) and the raw return.
 """
@@ -42,7 +42,7 @@ def deepseek_comparison(
     beta_ai: np.ndarray,
     ci_ai: tuple[np.ndarray, np.ndarray],
     beta_mkt: np.ndarray,
-    alpha: np.ndarray,
+    intercept: np.ndarray,
     ai_move: float,
     mkt_move: float,
     n_days: int,
@@ -71,7 +71,7 @@ def deepseek_comparison(
             "factor_implied_lo": np.fmin(f_lo, f_hi),
             "factor_implied_hi": np.fmax(f_lo, f_hi),
             "factor_market_part": market_part,
-            "factor_implied_total": np.asarray(alpha, float) * n_days + market_part + factor,
+            "factor_implied_total": np.asarray(intercept, float) * n_days + market_part + factor,
             "beta_ai_pre": beta_ai,
             "beta_mkt_pre": beta_mkt,
         },

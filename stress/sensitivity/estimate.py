@@ -211,7 +211,7 @@ def compute(r: Resolved, data: Returns) -> SensitivityResult:
             "shrink_reason": [shr.reason[k] for k in sp],
             "beta_ai": ffit.params[:, 2], "se_ai": ffit.bse[:, 2], "ci_ai_lo": ffit.ci[:, 2, 0],
             "ci_ai_hi": ffit.ci[:, 2, 1], "beta_mkt": ffit.params[:, 1], "se_mkt": ffit.bse[:, 1],
-            "alpha": ffit.params[:, 0], "n_obs": ffit.n_obs, "maxlags": ffit.maxlags, "sigma": sigma,
+            "intercept": ffit.params[:, 0], "n_obs": ffit.n_obs, "maxlags": ffit.maxlags, "sigma": sigma,
             "factor_reason": [
                 "" if np.isfinite(ffit.params[k, 2])
                 else f"{n} returns in the factor window (< {spec.min_factor_obs})"
@@ -294,7 +294,7 @@ def _comparison(r, R, YA, mkt, F, p, actual_ar, fits, aidx):
         b_oos=fit_oos.b[aidx], ci_oos=(fit_oos.ci_lo[aidx], fit_oos.ci_hi[aidx]),
         n_oos=fit_oos.n[aidx], b_in=fit_in.b[aidx], b_pre=fit_pre.b[aidx], n_pre=fit_pre.n[aidx],
         beta_ai=ffit.params[:, 2], ci_ai=(ffit.ci[:, 2, 0], ffit.ci[:, 2, 1]),
-        beta_mkt=ffit.params[:, 1], alpha=ffit.params[:, 0],
+        beta_mkt=ffit.params[:, 1], intercept=ffit.params[:, 0],
         ai_move=ai_move, mkt_move=mkt_move, n_days=b - a + 1,
     )
     settings = {

@@ -16,7 +16,7 @@ TABLE_COLUMNS = (
     # empirical-Bayes shrinkage toward the group mean
     "b_shrunk", "w_shrunk", "group_mean", "tau2", "n_group", "shrink_reason",
     # factor-based: daily loadings, Newey-West standard errors
-    "beta_ai", "se_ai", "ci_ai_lo", "ci_ai_hi", "beta_mkt", "se_mkt", "alpha", "n_obs",
+    "beta_ai", "se_ai", "ci_ai_lo", "ci_ai_hi", "beta_mkt", "se_mkt", "intercept", "n_obs",
     "maxlags", "sigma", "factor_reason",
 )
 
@@ -51,6 +51,18 @@ class SensitivityResult:
     settings: dict
     warnings: tuple[str, ...] = ()
     rolling: pd.DataFrame | None = field(default=None, compare=False)
+
+    def summary(self) -> str:
+        """One line per asset: b per DeepSeek unit with its interval, and beta_ai."""
+        lines = [f"b: abnormal return per DeepSeek unit ({len(self.settings.get('events_used', []))} "
+                 f"events, basket {'+'.join(self.settings.get('basket', []))}); beta_ai: daily "
+                 f"loading on {self.settings.get('factor')}"]
+        for t, r in self.table.iterrows():
+            b = "n/a" if not np.isfinite(r["b"]) else (
+                f"{r['b']:+.4f} [{r['ci_lo']:+.4f}, {r['ci_hi']:+.4f}]")
+            ai = "n/a" if not np.isfinite(r["beta_ai"]) else f"{r['beta_ai']:+.3f}"
+            lines.append(f"  {t}: b {b}, beta_ai {ai}" + (f" ({r['reason']})" if r["reason"] else ""))
+        return "\n".join(lines)
 
     def scenario_input(self) -> "SensitivityInput":
         """What the scenario engine reads of this estimate (see :class:`SensitivityInput`)."""
@@ -89,7 +101,7 @@ class SensitivityResult:
                     "beta_ai": _num(row["beta_ai"]), "se": _num(row["se_ai"]),
                     "ci": [_num(row["ci_ai_lo"]), _num(row["ci_ai_hi"])],
                     "beta_mkt": _num(row["beta_mkt"]), "se_mkt": _num(row["se_mkt"]),
-                    "alpha": _num(row["alpha"]), "n_obs": _num(row["n_obs"]),
+                    "intercept": _num(row["intercept"]), "n_obs": _num(row["n_obs"]),
                     "maxlags": _num(row["maxlags"]), "sigma": _num(row["sigma"]),
                     "reason": row["factor_reason"] or None,
                 },

@@ -1,4 +1,5 @@
-"""Number formats shared by words, charts and tables, so a figure reads the same everywhere.
+"""Number formats shared by the terminal, words, charts and tables, so a figure reads the
+same everywhere (one percent formatter for the CLI and the report).
 
 Plain ASCII hyphen-minus for negatives ("-28.3%"): what a reader would type to search
 the PDF.
@@ -14,10 +15,11 @@ def _bad(x: Any) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def pct(x: Any, digits: int = 1, sign: bool = True) -> str:
-    """A fraction as percent: -0.2834 -> "-28.3%" (``sign``: "+2.1%" for positives)."""
+def pct(x: Any, digits: int = 1, sign: bool = True, missing: Any = "n/a") -> Any:
+    """A fraction as percent: -0.2834 -> "-28.3%" (``sign``: "+2.1%" for positives);
+    ``missing`` for NaN or None."""
     if _bad(x):
-        return "n/a"
+        return missing
     v = float(x) * 100
     if round(v, digits) == 0:
         v = 0.0  # no "-0.0%"
@@ -53,10 +55,10 @@ def stars(p: Any) -> str:
     return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
 
 
-def money(x: Any, currency: str = "") -> str:
-    """Currency with thousands separators: 1234567.8 -> "1,234,568"."""
+def money(x: Any, currency: str = "", missing: Any = "n/a") -> Any:
+    """Currency with thousands separators: 1234567.8 -> "1,234,568"; ``missing`` for NaN."""
     if _bad(x):
-        return "n/a"
+        return missing
     return f"{currency}{float(x):,.0f}"
 
 
