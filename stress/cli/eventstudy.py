@@ -11,8 +11,17 @@ MODELS = ("market", "market-adjusted", "constant-mean", "factor")
 
 
 @click.command("event-study")
-@click.argument("event")
-@click.argument("tickers", nargs=-1)
+@click.argument("args", nargs=-1, metavar="[EVENT] [TICKERS]...")
+@click.option("--events", "event_ids", default=None, metavar="ID1,ID2",
+              help="Pool several catalogue events (then every argument is a ticker).")
+@click.option("--direction", "directions", multiple=True, type=click.Choice(["up", "down", "control"]),
+              help="Pool the catalogue events of this direction (repeatable).")
+@click.option("--kind", "kinds", multiple=True, metavar="KIND",
+              help="Pool the catalogue events of this kind, e.g. nuclear-deal (repeatable).")
+@click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False), default=None,
+              help="Pool the firm-events of a CSV ticker,date[,event], each on its own date.")
+@click.option("--signed", is_flag=True,
+              help="Pooled: flip the abnormal returns of down events (AI demand up is positive).")
 @click.option("--group", "groups", multiple=True, metavar="NAME",
               help="A group of configs/universe.yaml (repeatable); aggregated on its own.")
 @click.option("--market", default=None, help="Market index ticker (default: the universe's, SPY).")
@@ -36,9 +45,16 @@ MODELS = ("market", "market-adjusted", "constant-mean", "factor")
               help="Write tidy CSVs: ar, car, tests, placebo, placebo_size, rebound.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
 @click.pass_context
-def event_study(ctx, event, tickers, groups, market, model, factors, estimation, windows, kind,
-                min_estimation, placebo, placebo_pool, seed, out_dir, as_json) -> None:
+def event_study(ctx, args, event_ids, directions, kinds, pairs_file, signed, groups, market, model, factors,
+                estimation, windows, kind, min_estimation, placebo, placebo_pool, seed, out_dir,
+                as_json) -> None:
     """Event study of TICKERS around EVENT (a catalogue id or a date YYYY-MM-DD).
+
+    Pooled study over many firm-events: several ids (EVENT as ID1,ID2 or --events), a
+    catalogue filter (--direction, --kind) or --pairs FILE; each firm-event gets its own
+    day 0 and estimation window; CAAR and BHAR per window over all firm-events, per
+    event and per group, with tests clustered by firm and date, the date-portfolio test,
+    Kolari-Pynnonen adjusted Patell/BMP and GRANK, and Holm/BH adjusted p-values.
 
     Day 0 is the first market session on or after the event date. Per asset: abnormal
     returns, CAR, BHAR, t; per window across assets and per group: CAAR with the Patell,
@@ -50,27 +66,31 @@ def event_study(ctx, event, tickers, groups, market, model, factors, estimation,
       stress --offline event-study deepseek-r1 VST CEG TLN NRG
       stress --offline event-study deepseek-r1 --group ai_power --group utilities --json
       stress --offline event-study 2025-01-27 VST --model factor --factors SPY,XLU
+      stress --offline event-study --direction up --group nuclear --group ai_power
+      stress --offline event-study --pairs configs/pairs/utility_deals.csv
     """
+    pooled = bool(event_ids or directions or kinds or pairs_file) or (args and "," in args[0])
+    if pooled:
+        from stress.cli.pooled import run_pooled_command
+
+        if not (event_ids or directions or kinds or pairs_file):
+            event_ids, args = args[0], args[1:]
+        return run_pooled_command(ctx, args, event_ids, directions, kinds, pairs_file, signed, groups,
+                                  market, model, factors, estimation, windows, kind, min_estimation,
+                                  out_dir, as_json)
+    if not args:
+        raise click.UsageError("missing EVENT (a catalogue id or a date), or a pooled option "
+                               "(--events, --direction, --kind, --pairs)")
+    event, tickers = args[0], args[1:]
     from stress.config import load_universe
     from stress.data.provider import load_closes
     from stress.events.catalogue import load_events
-    from stress.eventstudy import EventStudySpec, run_event_study
+    from stress.eventstudy import run_event_study
 
     universe = load_universe()
     group_map = {name: list(universe.group(name).tickers) for name in dict.fromkeys(groups)}
-    factor_list = tuple(f.strip().upper() for f in (factors or "").split(",") if f.strip())
-    spec = EventStudySpec(
-        model=model or ("factor" if factor_list else "market"),
-        market=(market or universe.market),
-        factors=factor_list,
-        estimation=parse_window(estimation, "--estimation"),
-        windows=tuple(parse_window(w) for w in windows) or EventStudySpec.windows,
-        returns=kind,
-        min_estimation=min_estimation,
-        placebo=placebo,
-        placebo_pool=placebo_pool,
-        seed=seed,
-    )
+    spec = build_spec(universe, market, model, factors, estimation, windows, kind, min_estimation,
+                      placebo=placebo, placebo_pool=placebo_pool, seed=seed)
     catalogue = load_events()
     ev = catalogue.get(event)
     wanted = [t.upper() for t in tickers] + [t for m in group_map.values() for t in m]
@@ -91,6 +111,23 @@ def event_study(ctx, event, tickers, groups, market, model, factors, estimation,
         echo_json(result.to_dict())
     else:
         _render(result)
+
+
+def build_spec(universe, market, model, factors, estimation, windows, kind, min_estimation, **extra):
+    """The EventStudySpec of the command's options (shared by the single and pooled study)."""
+    from stress.eventstudy import EventStudySpec
+
+    factor_list = tuple(f.strip().upper() for f in (factors or "").split(",") if f.strip())
+    return EventStudySpec(
+        model=model or ("factor" if factor_list else "market"),
+        market=(market or universe.market),
+        factors=factor_list,
+        estimation=parse_window(estimation, "--estimation"),
+        windows=tuple(parse_window(w) for w in windows) or EventStudySpec.windows,
+        returns=kind,
+        min_estimation=min_estimation,
+        **extra,
+    )
 
 
 def _write_csvs(result, out_dir: str) -> None:
