@@ -103,14 +103,17 @@ def event_study(ctx, args, event_ids, directions, kinds, pairs_file, signed, gro
     )
     others = [e.date for e in catalogue if e.id != ev.id]
     result = run_event_study(closes, ev, tickers, spec, group_map, placebo_exclude=others)
+    from stress.eventstudy.robust_single import robust_for
+
+    extra = robust_for(closes, result, ev, tickers, group_map)
     for line in result.warnings:
         warn(line)
     if out_dir:
-        _write_csvs(result, out_dir)
+        _write_csvs(result, out_dir, extra)
     if as_json:
-        echo_json(result.to_dict())
+        echo_json({**result.to_dict(), **extra.to_dict()})
     else:
-        _render(result)
+        _render(result, extra)
 
 
 def build_spec(universe, market, model, factors, estimation, windows, kind, min_estimation, **extra):
@@ -130,11 +133,14 @@ def build_spec(universe, market, model, factors, estimation, windows, kind, min_
     )
 
 
-def _write_csvs(result, out_dir: str) -> None:
+def _write_csvs(result, out_dir: str, extra) -> None:
     kinds = {"ar": "ar", "car": "car", "tests": "tests", "placebo": "placebo",
              "placebo_size": "size", "rebound": "rebound"}
-    paths = write_frames(out_dir, {name: result.to_frame(kind) for name, kind in kinds.items()})
-    click.echo(f"wrote ar, car, tests, placebo, placebo_size, rebound CSVs to {paths[0].parent}", err=True)
+    frames = {name: result.to_frame(kind) for name, kind in kinds.items()}
+    frames.update(tests_adjusted=extra.to_frame("adjusted"), robust_tests=extra.to_frame("robust"))
+    paths = write_frames(out_dir, frames)
+    click.echo(f"wrote ar, car, tests, placebo, placebo_size, rebound, tests_adjusted, robust_tests CSVs "
+               f"to {paths[0].parent}", err=True)
 
 
 def _pct(v) -> str | None:
@@ -147,7 +153,32 @@ def _sp(stat, p) -> str:
     return f"{stat:.2f} ({p:.3f})"
 
 
-def _render(r) -> None:
+def _padj(frame, scope, window, test) -> str:
+    row = frame[(frame.scope == scope) & (frame.window == window) & (frame.test == test)].iloc[0]
+    if row.p != row.p:
+        return "-"
+    return f"{row.p:.3f}; {row.p_holm:.3f}; {row.p_bh:.3f}"
+
+
+def _render_robust(extra) -> None:
+    click.echo("")
+    click.echo("Robust tests and multiple testing: stat (p); p-values as raw; Holm; BH (per test over the "
+               "scopes x windows shown)")
+    adj = extra.adjusted
+    print_table([
+        {"scope": r.scope, "window": f"[{r.window[0]},{r.window[1]}]", "N": r.n,
+         "KP p": _padj(adj, r.scope, f"[{r.window[0]},{r.window[1]}]", "kp"),
+         "crude p": _padj(adj, r.scope, f"[{r.window[0]},{r.window[1]}]", "crude"),
+         "rank p": _padj(adj, r.scope, f"[{r.window[0]},{r.window[1]}]", "rank"),
+         "adj Patell": _sp(*r.tests["adj_patell"]),
+         "GRANK": "-" if r.tests["grank"][0] != r.tests["grank"][0] else
+                  f"{r.tests['grank'][0]:.2f} ({r.tests['grank'][1]:.3f}; {r.adjusted['grank']['holm']:.3f}; "
+                  f"{r.adjusted['grank']['bh']:.3f})"}
+        for r in extra.rows()
+    ])
+
+
+def _render(r, extra=None) -> None:
     ev, spec = r.event, r.spec
     click.echo(f"{ev.id}: {ev.title}" if ev.title else ev.id)
     click.echo(f"event {ev.date}, {ev.note}; {spec.market} {_pct(ev.market_return_day0)} on day 0")
@@ -178,6 +209,8 @@ def _render(r) -> None:
              "placebo p": None if g.placebo_p is None or g.placebo_p != g.placebo_p else f"{g.placebo_p:.3f}"}
             for g in aggs
         ])
+    if extra is not None:
+        _render_robust(extra)
     p = r.placebo
     if p is not None and p.windows:
         click.echo("")
@@ -193,7 +226,9 @@ def _render(r) -> None:
         print_table([
             {"window": f"[{w.window[0]},{w.window[1]}]", "dates": w.n_dates,
              "CAAR 2.5%": _pct(w.placebo_q025), "CAAR 97.5%": _pct(w.placebo_q975),
-             **{t: f"{w.rejection[t]:.1%}" + ("*" if t in w.flagged else "") for t in w.rejection}}
+             **{t: f"{w.rejection[t]:.1%}" + ("*" if t in w.flagged else "") for t in w.rejection},
+             **{t.replace("_", " "): f"{v:.1%}" + ("*" if v > p.flag_rate else "")
+                for t, v in (extra.size.get(w.window, {}) if extra else {}).items()}}
             for w in p.windows
         ])
     click.echo("")
