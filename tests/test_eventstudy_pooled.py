@@ -4,7 +4,6 @@ event equal to the single study, pairs files, and size under shared dates."""
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import numpy as np
 import pandas as pd

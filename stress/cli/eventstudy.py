@@ -73,6 +73,9 @@ def event_study(ctx, args, event_ids, directions, kinds, pairs_file, signed, gro
     if pooled:
         from stress.cli.pooled import run_pooled_command
 
+        if placebo is not None:
+            raise click.UsageError("--placebo applies to a single-event study; a pooled study has no placebo run")
+
         if not (event_ids or directions or kinds or pairs_file):
             event_ids, args = args[0], args[1:]
         return run_pooled_command(ctx, args, event_ids, directions, kinds, pairs_file, signed, groups,
