@@ -82,8 +82,8 @@ def event_study(ctx, args, event_ids, directions, kinds, pairs_file, signed, gro
                                   market, model, factors, estimation, windows, kind, min_estimation,
                                   out_dir, as_json)
     if not args:
-        raise click.UsageError("missing EVENT (a catalogue id or a date), or a pooled option "
-                               "(--events, --direction, --kind, --pairs)")
+        raise click.UsageError("Missing argument 'EVENT' (a catalogue id or a date), or give a pooled "
+                               "option (--events, --direction, --kind, --pairs)")
     event, tickers = args[0], args[1:]
     from stress.config import load_universe
     from stress.data.provider import load_closes
