@@ -310,6 +310,10 @@ def test_cli_pooled_direction_and_pairs(sample_home, tmp_path):
     bad = write(tmp_path, "ticker,date\nCEG,2024-09-31\n")
     res = CliRunner().invoke(cli, ["--offline", "event-study", "--pairs", str(bad)])
     assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "line 2" in res.stderr
+    unknown = write(tmp_path, "ticker,date\nCEG,2024-09-20\nZZZZ,2024-09-20\n", "mine.csv")
+    res = CliRunner().invoke(cli, ["--offline", "event-study", "--pairs", str(unknown)])
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1
+    assert "mine.csv, line 3: no prices for ZZZZ" in res.stderr
     res = run("event-study", "--kind", "nuclear-deal", "--kind", "no-such-kind", "VST")
     assert res.exit_code == 2 and "no-such-kind" in res.stderr
 

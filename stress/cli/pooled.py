@@ -33,6 +33,14 @@ def run_pooled_command(ctx, tickers, event_ids, directions, kinds, pairs_file, s
             raise click.UsageError("give tickers or --group NAME (see configs/universe.yaml)")
         firm_events = from_catalogue(events, wanted)
     cfg = settings(ctx)
+    if cfg.offline:  # name the file line of a ticker the store lacks (online, the fetcher may get it)
+        from stress.errors import InputError
+
+        stored = set(cfg.store().tickers())
+        for fe in firm_events:
+            if fe.ticker not in stored:
+                raise InputError(f"{fe.where}: no prices for {fe.ticker} in the store "
+                                 f"(`stress prices import PATH` or `stress prices fetch {fe.ticker}` online)")
     needed = list(dict.fromkeys([fe.ticker for fe in firm_events] + [spec.market, *spec.regressors]))
     closes = load_closes(cfg.store(), needed, offline=cfg.offline, fetcher=cfg.fetcher(), warn=warn)
     result = run_pooled_study(closes, firm_events, spec, group_map, signed=signed)
