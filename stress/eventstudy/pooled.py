@@ -11,6 +11,7 @@ studies".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -27,6 +28,8 @@ from stress.eventstudy.spec import EventStudySpec
 
 #: Below this many firms or dates in the pool, the clustered test is flagged unreliable.
 FEW_CLUSTERS = 10
+#: Distinct day-0 sessions fitted per batch (bounds memory for large pairs files).
+DATES_PER_BATCH = 64
 
 
 def run_pooled_study(
@@ -73,13 +76,12 @@ def run_pooled_study(
         pos.append(int(panel.rets.index.get_loc(day0)))
     pos = np.array(pos)
     upos, b_of = np.unique(pos, return_inverse=True)
-    batch = run_batch(panel.y, panel.x, upos, spec, span=event_period(spec.windows))
-    fit = batch.fit
     j_of = np.array([col[fe.ticker] for fe in firm_events])
     sign = np.array([-1.0 if signed and fe.direction == "down" else 1.0 for fe in firm_events])
+    fits = _fits(panel, spec, upos, b_of, j_of)
 
     # exclusions (same rules as a single study)
-    n_est, sigma = fit.n_est[b_of, j_of], fit.sigma[b_of, j_of]
+    n_est, sigma = fits.n_est, fits.sigma
     keep = np.ones(len(firm_events), dtype=bool)
     a, b = spec.estimation
     for k, fe in enumerate(firm_events):
@@ -97,8 +99,7 @@ def run_pooled_study(
         raise InputError("no firm-event left to study: " + "; ".join(w for w in warnings if "excluded" in w)[:400])
 
     with np.errstate(invalid="ignore", divide="ignore"):
-        sar_est = sign[:, None] * fit.resid[b_of, :, j_of] / sigma[:, None]  # (K, L1)
-    corr = residual_correlation(fit.resid)  # (B, N, N), same-date pairs only are used
+        sar_est = sign[:, None] * fits.resid / sigma[:, None]  # (K, L1)
     days0 = [f"{d:%Y-%m-%d}" for d in panel.rets.index[pos]]
     labels = np.array([fe.event for fe in firm_events])
     scopes: list[tuple[str, str, np.ndarray]] = [("all", "all", np.ones(len(firm_events), dtype=bool))]
@@ -109,22 +110,20 @@ def run_pooled_study(
 
     rows: list[PooledRow] = []
     per_window = []
-    for wb in batch.windows:
-        car = sign * wb.car[b_of, j_of]
-        var = wb.var_car[b_of, j_of]
-        bhar = sign * wb.bhar[b_of, j_of]
+    for window, (car_w, var, bhar_w) in zip(spec.windows, fits.windows):
+        car, bhar = sign * car_w, sign * bhar_w
         ok = keep & np.isfinite(car) & (var > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
             scar = car / np.sqrt(var)
-        per_window.append((wb.window, car, bhar, scar, ok))
+        per_window.append((window, car, bhar, scar, ok))
         for n_gap in np.flatnonzero(keep & ~np.isfinite(car)):
             fe = firm_events[n_gap]
-            warnings.append(f"{fe.ticker} on {days0[n_gap]}: window [{wb.window[0]},{wb.window[1]}] has missing "
+            warnings.append(f"{fe.ticker} on {days0[n_gap]}: window [{window[0]},{window[1]}] has missing "
                             f"returns or runs past the data: left out of that window")
         for kind, name, member in scopes:
             m = ok & member
-            rows.append(_row(kind, name, wb.window, m, car, bhar, scar, fit.dof[b_of, j_of], sar_est,
-                             b_of, j_of, sign, corr, [fe.ticker for fe in firm_events]))
+            rows.append(_row(kind, name, window, m, car, bhar, scar, fits.dof, sar_est,
+                             b_of, sign, fits.corr, [fe.ticker for fe in firm_events]))
     rows = _with_adjusted(rows)
     fe_rows = tuple(
         FirmEventRow(fe.ticker, fe.event, fe.date.isoformat(), days0[k], fe.direction, float(sign[k]),
@@ -145,8 +144,8 @@ def run_pooled_study(
                         groups=tuple(groups), notes=tuple(notes), warnings=tuple(dict.fromkeys(warnings)))
 
 
-def _row(kind: str, name: str, window, m: np.ndarray, car, bhar, scar, dof, sar_est, b_of, j_of, sign,
-         corr, tickers: list[str]) -> PooledRow:
+def _row(kind: str, name: str, window, m: np.ndarray, car, bhar, scar, dof, sar_est, b_of, sign,
+         corr: dict, tickers: list[str]) -> PooledRow:
     idx = np.flatnonzero(m)
     n = idx.size
     firms = np.array([tickers[i] for i in idx])
@@ -155,7 +154,7 @@ def _row(kind: str, name: str, window, m: np.ndarray, car, bhar, scar, dof, sar_
     tests: dict[str, tuple[float, float]] = {}
     tests["patell"] = robust.patell(s, dof[idx].astype(float))
     tests["bmp"] = robust.bmp(s)
-    r, pairs = _same_date_correlation(idx, b_of, j_of, sign, corr)
+    r, pairs = _same_date_correlation(idx, b_of, sign, corr)
     tests.update(robust.kp_adjusted(s, dof[idx].astype(float), r, pairs))
     tests["grank"] = robust.grank(sar_est[idx], s)
     tests["clustered"] = robust.clustered(s, firms, dates)
@@ -169,20 +168,69 @@ def _row(kind: str, name: str, window, m: np.ndarray, car, bhar, scar, dof, sar_
     )
 
 
-def _same_date_correlation(idx, b_of, j_of, sign, corr) -> tuple[float, int]:
-    """Mean estimation-residual correlation over the ordered pairs of firm-events that
-    share a day 0 (signs applied), and the number P of such pairs."""
+def _same_date_correlation(idx, b_of, sign, corr: dict) -> tuple[float, int]:
+    """Mean estimation-residual correlation over the ordered pairs of firm-events in
+    ``idx`` that share a day 0 (signs applied), and the number P of such pairs.
+    ``corr`` {date row b: (firm-event indices, their correlation matrix)}."""
     total, count = 0.0, 0
+    chosen = set(idx.tolist())
     for b in np.unique(b_of[idx]):
-        members = idx[b_of[idx] == b]
-        if members.size < 2:
+        members, c = corr[int(b)]
+        use = np.array([k in chosen for k in members])
+        if use.sum() < 2:
             continue
-        cols = j_of[members]
-        c = corr[b][np.ix_(cols, cols)] * np.outer(sign[members], sign[members])
-        off = ~np.eye(cols.size, dtype=bool) & np.isfinite(c)
-        total += float(c[off].sum())
+        sub = c[np.ix_(use, use)] * np.outer(sign[members[use]], sign[members[use]])
+        off = ~np.eye(int(use.sum()), dtype=bool) & np.isfinite(sub)
+        total += float(sub[off].sum())
         count += int(off.sum())
     return (total / count if count else float("nan")), count
+
+
+@dataclass(frozen=True)
+class _Fits:
+    """Per firm-event k (arrays (K,) unless said): ``n_est``, ``sigma``, ``dof``; ``resid``
+    (K, L1) estimation residuals; ``windows`` per window (CAR, Var(CAR), BHAR);
+    ``corr`` {date row b: (indices k on that date, (m, m) residual correlations)}."""
+
+    n_est: np.ndarray
+    sigma: np.ndarray
+    dof: np.ndarray
+    resid: np.ndarray
+    windows: list
+    corr: dict
+
+
+def _fits(panel, spec: EventStudySpec, upos: np.ndarray, b_of: np.ndarray, j_of: np.ndarray) -> _Fits:
+    """Fit every firm-event with :func:`batch.run_batch`: the distinct day-0 sessions in
+    chunks of :data:`DATES_PER_BATCH` dates, each chunk on the columns of its own firm-events only (so
+    memory grows with the firm-events, not dates x every ticker)."""
+    k_all = b_of.size
+    l1 = spec.estimation[1] - spec.estimation[0] + 1
+    out = {name: np.full(k_all, np.nan) for name in ("n_est", "sigma", "dof")}
+    resid = np.full((k_all, l1), np.nan)
+    wins = [tuple(np.full(k_all, np.nan) for _ in range(3)) for _ in spec.windows]
+    corr: dict = {}
+    chunk = DATES_PER_BATCH
+    for start in range(0, upos.size, chunk):
+        rows_b = np.arange(start, min(start + chunk, upos.size))
+        ks = np.flatnonzero((b_of >= rows_b[0]) & (b_of <= rows_b[-1]))
+        cols, j_local = np.unique(j_of[ks], return_inverse=True)
+        b_local = b_of[ks] - start
+        batch = run_batch(panel.y[:, cols], panel.x, upos[rows_b], spec, span=event_period(spec.windows))
+        fit = batch.fit
+        out["n_est"][ks] = fit.n_est[b_local, j_local]
+        out["sigma"][ks] = fit.sigma[b_local, j_local]
+        out["dof"][ks] = fit.dof[b_local, j_local]
+        resid[ks] = fit.resid[b_local, :, j_local]
+        for (car, var, bhar), wb in zip(wins, batch.windows):
+            car[ks], var[ks], bhar[ks] = (wb.car[b_local, j_local], wb.var_car[b_local, j_local],
+                                          wb.bhar[b_local, j_local])
+        c_all = residual_correlation(fit.resid)  # (chunk, n_cols, n_cols)
+        for bl in np.unique(b_local):
+            members = ks[b_local == bl]
+            jl = j_local[b_local == bl]
+            corr[int(bl + start)] = (members, c_all[bl][np.ix_(jl, jl)])
+    return _Fits(out["n_est"], out["sigma"], out["dof"], resid, wins, corr)
 
 
 def _with_adjusted(rows: list[PooledRow]) -> list[PooledRow]:
