@@ -293,6 +293,14 @@ def test_cli_list_table_and_json():
                             "description", "source", "timing", "notes", "reaction_check"}
 
 
+def test_cli_list_by_kind():
+    res = run("events", "list", "--kind", "compute-contract", "--json")
+    rows = json.loads(res.stdout)["events"]
+    assert res.exit_code == 0 and len(rows) >= 3 and {r["kind"] for r in rows} == {"compute-contract"}
+    res = CliRunner().invoke(cli, ["events", "list", "--kind", "nope"])
+    assert res.exit_code == 2 and "unknown event kind 'nope'" in res.stderr
+
+
 def test_cli_show_prints_all_fields_and_day0(sample_home):
     res = run("--offline", "events", "show", "microsoft-constellation-crane")
     assert res.exit_code == 0

@@ -36,9 +36,11 @@ def events() -> None:
     multiple=True,
     help="Only events of this direction (repeatable).",
 )
+@click.option("--kind", "kinds", multiple=True, metavar="KIND",
+              help="Only events of this kind, e.g. nuclear-deal (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON with all fields.")
 @_FILE
-def list_(direction: tuple[str, ...], as_json: bool, path: str | None) -> None:
+def list_(direction: tuple[str, ...], kinds: tuple[str, ...], as_json: bool, path: str | None) -> None:
     """List the events: id, date, weekday, direction, kind, title.
 
     \b
@@ -48,7 +50,13 @@ def list_(direction: tuple[str, ...], as_json: bool, path: str | None) -> None:
     from stress.events import load_events
 
     catalogue = load_events(path).select(directions=direction or None)
-    rows = [e.to_dict() for e in catalogue]
+    known = {e.kind for e in load_events(path)}
+    bad = sorted(set(kinds) - known)
+    if bad:
+        from stress.errors import InputError
+
+        raise InputError(f"unknown event kind {bad[0]!r} (known: {', '.join(sorted(known))})")
+    rows = [e.to_dict() for e in catalogue if not kinds or e.kind in kinds]
     if as_json:
         echo_json({"file": str(catalogue.path), "events": rows})
     elif not rows:
