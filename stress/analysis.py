@@ -64,6 +64,20 @@ def event_study(md: "MarketData", configs: "Configs", event: Any, tickers: Seque
     return run_event_study(md, ev, tickers, spec, groups, catalogue=configs.events)
 
 
+def fingerprint(md: "MarketData", configs: "Configs", groups: Mapping[str, Sequence[str]],
+                window: tuple[int, int] = (0, 0), directions: Sequence[str] | None = None,
+                kinds: Sequence[str] | None = None):
+    """Day-0 (or ``window``) CAAR of each group on each catalogue event (filtered by
+    ``directions`` and ``kinds``) with the KP-adjusted BMP test (see
+    :func:`stress.eventstudy.fingerprint.event_fingerprint`)."""
+    from stress.eventstudy.fingerprint import event_fingerprint
+    from stress.eventstudy.pooled import select_events
+    from stress.eventstudy.spec import EventStudySpec
+
+    evs = select_events(configs.events, None, directions, kinds)
+    return event_fingerprint(md, evs, groups, EventStudySpec(market=configs.universe.market), window)
+
+
 def sensitivities(md: "MarketData", configs: "Configs", spec: "SensitivitySpec", *,
                   rolling: bool = False) -> "SensitivityResult":
     """Event- and factor-based sensitivities of ``spec.tickers`` (see

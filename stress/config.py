@@ -140,3 +140,15 @@ def load_configs() -> Configs:
     universe = load_universe()
     events = load_events()
     return Configs(universe, events, load_scenarios(events=events))
+
+
+def read_pairs(path: Path | str, catalogue: "Catalogue | None" = None):
+    """Firm-event pairs from a CSV file (``ticker,date[,event]``); see
+    :func:`stress.eventstudy.pairs.parse_pairs`."""
+    from stress.eventstudy.pairs import parse_pairs
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read pairs file {path}: {exc.strerror or exc}") from None
+    return parse_pairs(text, path, catalogue)

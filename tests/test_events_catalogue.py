@@ -119,6 +119,40 @@ def test_recorded_reaction_checks_match_the_csvs_and_the_directions(sample_dir):
             assert agrees != e.contradicts, f"{e.id}: basket-SPY {100 * excess:+.2f}% vs {e.direction}"
 
 
+_NAMED = re.compile(r"(?<![\w-])([A-Z]{2,5}) ([+-]\d+\.\d)%")
+
+
+def test_named_stock_moves_match_the_csvs(sample_dir):
+    """Every "TICKER +x.x%" of a reaction check (the basket, SPY and the named stocks of
+    the 2025-26 entries) is the CSV's day-0 close-to-close return, recomputed by hand."""
+    days = sorted(_closes(sample_dir, "SPY"))
+    checked = 0
+    for e in load_events():
+        day0 = e.date.isoformat()
+        prev = days[days.index(day0) - 1]
+        for ticker, recorded in _NAMED.findall(e.reaction_check):
+            series = _closes(sample_dir, ticker)
+            move = 100 * (series[day0] / series[prev] - 1.0)
+            assert float(recorded) == pytest.approx(move, abs=0.051), (e.id, ticker, move)
+            checked += 1
+    assert checked >= 5 * len(load_events())
+
+
+def test_catalogue_reaches_2026_with_both_directions_since_mid_2025():
+    recent = [e for e in load_events() if e.date >= date(2025, 7, 1)]
+    assert len(recent) >= 10 and max(e.date for e in recent) >= date(2026, 1, 1)
+    dirs = [e.direction for e in recent]
+    assert dirs.count("up") >= 4 and dirs.count("down") >= 2
+    # the entries of 2025-07 on name the stocks the news is about, and those moved:
+    # at least one named stock per entry moved 3% or more on day 0
+    for e in recent:
+        if e.id == "meta-vistra-oklo-terrapower":
+            continue
+        named = re.search(r"also (.*)$", e.reaction_check)
+        assert named, e.id
+        assert any(abs(float(m)) >= 3.0 for _, m in _NAMED.findall(named.group(1))), e.id
+
+
 def test_deepseek_reaction_is_the_published_sell_off(sample_dir):
     vst = _closes(sample_dir, "VST")
     assert vst["2025-01-27"] / vst["2025-01-24"] - 1 == pytest.approx(-0.283, abs=0.001)
@@ -258,6 +292,14 @@ def test_cli_list_table_and_json():
     assert rows and all(r["direction"] == "control" for r in rows)
     assert set(rows[0]) >= {"id", "date", "weekday", "direction", "kind", "title",
                             "description", "source", "timing", "notes", "reaction_check"}
+
+
+def test_cli_list_by_kind():
+    res = run("events", "list", "--kind", "compute-contract", "--json")
+    rows = json.loads(res.stdout)["events"]
+    assert res.exit_code == 0 and len(rows) >= 3 and {r["kind"] for r in rows} == {"compute-contract"}
+    res = CliRunner().invoke(cli, ["events", "list", "--kind", "nope"])
+    assert res.exit_code == 2 and "unknown event kind 'nope'" in res.stderr
 
 
 def test_cli_show_prints_all_fields_and_day0(sample_home):

@@ -36,9 +36,11 @@ def events() -> None:
     multiple=True,
     help="Only events of this direction (repeatable).",
 )
+@click.option("--kind", "kinds", multiple=True, metavar="KIND",
+              help="Only events of this kind, e.g. nuclear-deal (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON with all fields.")
 @_FILE
-def list_(direction: tuple[str, ...], as_json: bool, path: str | None) -> None:
+def list_(direction: tuple[str, ...], kinds: tuple[str, ...], as_json: bool, path: str | None) -> None:
     """List the events: id, date, weekday, direction, kind, title.
 
     \b
@@ -47,8 +49,15 @@ def list_(direction: tuple[str, ...], as_json: bool, path: str | None) -> None:
     """
     from stress.config import load_events
 
-    catalogue = load_events(path).select(directions=direction or None)
-    rows = [e.to_dict() for e in catalogue]
+    full = load_events(path)
+    catalogue = full.select(directions=direction or None)
+    known = {e.kind for e in full}
+    bad = sorted(set(kinds) - known)
+    if bad:
+        from stress.errors import InputError
+
+        raise InputError(f"unknown event kind {bad[0]!r} (known: {', '.join(sorted(known))})")
+    rows = [e.to_dict() for e in catalogue if not kinds or e.kind in kinds]
     if as_json:
         echo_json({"file": str(catalogue.path), "events": rows})
     elif not rows:
@@ -108,3 +117,60 @@ def _day0(ctx: click.Context, day) -> dict:
     except StressError as exc:
         return {"date": None, "shifted": None, "note": f"unknown: {exc}", "market": market}
     return {"date": day0.strftime("%Y-%m-%d"), "shifted": shifted, "note": note, "market": market}
+
+
+@events.command("fingerprint")
+@click.option("--group", "groups", multiple=True, metavar="NAME",
+              help="A group of configs/universe.yaml (repeatable; default every group but 'market').")
+@click.option("--direction", "directions", multiple=True, type=click.Choice(["up", "down", "control"]),
+              help="Only events of this direction (repeatable).")
+@click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Only events of this kind (repeatable).")
+@click.option("--window", default="0,0", show_default=True, metavar="A,B", help="The event window.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Write fingerprint.csv (one row per event x group).")
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+@click.pass_context
+def fingerprint(ctx, groups, directions, kinds, window, out_dir, as_json) -> None:
+    """Day-0 CAAR of each group on each catalogue event, with the Kolari-Pynnonen
+    adjusted BMP test: * p < 0.10, ** p < 0.05, *** p < 0.01 (raw p; Holm and BH
+    adjusted p over the whole table in --json and --out).
+
+    \b
+    Example:
+      stress --offline events fingerprint --group ai_power --group utilities --direction down
+    """
+    from stress.analysis import fingerprint as event_fingerprint
+    from stress.analysis import load_market
+    from stress.cli._common import parse_window, warn
+
+    cfg = settings(ctx)
+    configs = cfg.configs()
+    universe = configs.universe
+    names = list(dict.fromkeys(groups)) or [g.name for g in universe.groups if g.name != "market"]
+    group_map = {n: list(universe.group(n).tickers) for n in names}
+    progress = cfg.progress()
+    progress.step("loading prices")
+    md = load_market(cfg.source(), configs, [t for m in group_map.values() for t in m], warn=warn)
+    progress.step("event studies of the catalogue events")
+    fp = event_fingerprint(md, configs, group_map, parse_window(window), directions or None, kinds or None)
+    progress.clear()
+    if out_dir:
+        from stress.tables_out import write_frames
+
+        paths = write_frames(out_dir, {"fingerprint": fp.to_frame()})
+        click.echo(f"wrote fingerprint CSV to {paths[0].parent}", err=True)
+    if as_json:
+        echo_json(fp.to_dict())
+        return
+    click.echo(f"Fingerprint: CAAR[{fp.window[0]},{fp.window[1]}] by event and group, market model; "
+               f"KP-adjusted BMP: * p<0.10 ** p<0.05 *** p<0.01 (raw p)")
+    rows = []
+    for ev in fp.events:
+        c0 = fp.cell(ev, fp.groups[0])
+        row = {"event": ev, "day0": c0.day0, "dir": c0.direction}
+        for g in fp.groups:
+            c = fp.cell(ev, g)
+            stars = "" if c.p != c.p else "***" if c.p < 0.01 else "**" if c.p < 0.05 else "*" if c.p < 0.1 else ""
+            row[g] = None if c.caar != c.caar else f"{100 * c.caar:+.2f}%{stars}"
+        rows.append(row)
+    print_table(rows)

@@ -12,8 +12,17 @@ MODELS = ("market", "market-adjusted", "constant-mean", "factor")
 
 
 @click.command("event-study")
-@click.argument("event")
-@click.argument("tickers", nargs=-1)
+@click.argument("args", nargs=-1, metavar="[EVENT] [TICKERS]...")
+@click.option("--events", "event_ids", default=None, metavar="ID1,ID2",
+              help="Pool several catalogue events (then every argument is a ticker).")
+@click.option("--direction", "directions", multiple=True, type=click.Choice(["up", "down", "control"]),
+              help="Pool the catalogue events of this direction (repeatable).")
+@click.option("--kind", "kinds", multiple=True, metavar="KIND",
+              help="Pool the catalogue events of this kind, e.g. nuclear-deal (repeatable).")
+@click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False), default=None,
+              help="Pool the firm-events of a CSV ticker,date[,event], each on its own date.")
+@click.option("--signed", is_flag=True,
+              help="Pooled: flip the abnormal returns of down events (AI demand up is positive).")
 @click.option("--group", "groups", multiple=True, metavar="NAME",
               help="A group of configs/universe.yaml (repeatable); aggregated on its own.")
 @click.option("--market", default=None, help="Market index ticker (default: the universe's, SPY).")
@@ -37,9 +46,16 @@ MODELS = ("market", "market-adjusted", "constant-mean", "factor")
               help="Write tidy CSVs: ar, car, tests, placebo, placebo_size, rebound.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
 @click.pass_context
-def event_study(ctx, event, tickers, groups, market, model, factors, estimation, windows, kind,
-                min_estimation, placebo, placebo_pool, seed, out_dir, as_json) -> None:
+def event_study(ctx, args, event_ids, directions, kinds, pairs_file, signed, groups, market, model, factors,
+                estimation, windows, kind, min_estimation, placebo, placebo_pool, seed, out_dir,
+                as_json) -> None:
     """Event study of TICKERS around EVENT (a catalogue id or a date YYYY-MM-DD).
+
+    Pooled study over many firm-events: several ids (EVENT as ID1,ID2 or --events), a
+    catalogue filter (--direction, --kind) or --pairs FILE; each firm-event gets its own
+    day 0 and estimation window; CAAR and BHAR per window over all firm-events, per
+    event and per group, with tests clustered by firm and date, the date-portfolio test,
+    Kolari-Pynnonen adjusted Patell/BMP and GRANK, and Holm/BH adjusted p-values.
 
     Day 0 is the first market session on or after the event date. Per asset: abnormal
     returns, CAR, BHAR, t; per window across assets and per group: CAAR with the Patell,
@@ -51,28 +67,36 @@ def event_study(ctx, event, tickers, groups, market, model, factors, estimation,
       stress --offline event-study deepseek-r1 VST CEG TLN NRG
       stress --offline event-study deepseek-r1 --group ai_power --group utilities --json
       stress --offline event-study 2025-01-27 VST --model factor --factors SPY,XLU
+      stress --offline event-study --direction up --group nuclear --group ai_power
+      stress --offline event-study --pairs configs/pairs/utility_deals.csv
     """
+    pooled = bool(event_ids or directions or kinds or pairs_file) or (args and "," in args[0])
+    if pooled:
+        from stress.cli.pooled import run_pooled_command
+
+        if placebo is not None:
+            raise click.UsageError("--placebo applies to a single-event study; a pooled study has no placebo run")
+
+        if not (event_ids or directions or kinds or pairs_file):
+            event_ids, args = args[0], args[1:]
+        return run_pooled_command(ctx, args, event_ids, directions, kinds, pairs_file, signed, groups,
+                                  market, model, factors, estimation, windows, kind, min_estimation,
+                                  out_dir, as_json)
+    if not args:
+        raise click.UsageError("Missing argument 'EVENT' (a catalogue id or a date), or give a pooled "
+                               "option (--events, --direction, --kind, --pairs)")
+    event, tickers = args[0], args[1:]
     from stress.analysis import event_study as study
     from stress.analysis import load_market
-    from stress.eventstudy import EventStudySpec
+    from stress.eventstudy.robust_single import robust_for
+    from stress.eventstudy.study import resolve_event
 
     cfg = settings(ctx)
     configs = cfg.configs()
     universe = configs.universe
     group_map = {name: list(universe.group(name).tickers) for name in dict.fromkeys(groups)}
-    factor_list = tuple(f.strip().upper() for f in (factors or "").split(",") if f.strip())
-    spec = EventStudySpec(
-        model=model or ("factor" if factor_list else "market"),
-        market=(market or universe.market),
-        factors=factor_list,
-        estimation=parse_window(estimation, "--estimation"),
-        windows=tuple(parse_window(w) for w in windows) or EventStudySpec.windows,
-        returns=kind,
-        min_estimation=min_estimation,
-        placebo=placebo,
-        placebo_pool=placebo_pool,
-        seed=seed,
-    )
+    spec = build_spec(universe, market, model, factors, estimation, windows, kind, min_estimation,
+                      placebo=placebo, placebo_pool=placebo_pool, seed=seed)
     wanted = [t.upper() for t in tickers] + [t for m in group_map.values() for t in m]
     if not wanted:
         raise click.UsageError("give tickers or --group NAME (see configs/universe.yaml)")
@@ -80,23 +104,46 @@ def event_study(ctx, event, tickers, groups, market, model, factors, estimation,
     progress.step("loading prices")
     md = load_market(cfg.source(), configs, [*wanted, spec.market, *spec.regressors], warn=warn)
     progress.step(f"event study of {len(set(wanted))} assets with placebo dates")
-    result = study(md, configs, event, tickers, spec, group_map)
+    ev = resolve_event(event, configs.events)
+    result = study(md, configs, ev, tickers, spec, group_map)
+    progress.step("robust tests and their size check")
+    extra = robust_for(md.closes, result, ev, tickers, group_map)
     progress.clear()
     for line in result.warnings:
         warn(line)
     if out_dir:
-        _write_csvs(result, out_dir)
+        _write_csvs(result, out_dir, extra)
     if as_json:
-        echo_json(result.to_dict())
+        echo_json({**result.to_dict(), **extra.to_dict()})
     else:
-        _render(result)
+        _render(result, extra)
 
 
-def _write_csvs(result, out_dir: str) -> None:
+def build_spec(universe, market, model, factors, estimation, windows, kind, min_estimation, **extra):
+    """The EventStudySpec of the command's options (shared by the single and pooled study)."""
+    from stress.eventstudy import EventStudySpec
+
+    factor_list = tuple(f.strip().upper() for f in (factors or "").split(",") if f.strip())
+    return EventStudySpec(
+        model=model or ("factor" if factor_list else "market"),
+        market=(market or universe.market),
+        factors=factor_list,
+        estimation=parse_window(estimation, "--estimation"),
+        windows=tuple(parse_window(w) for w in windows) or EventStudySpec.windows,
+        returns=kind,
+        min_estimation=min_estimation,
+        **extra,
+    )
+
+
+def _write_csvs(result, out_dir: str, extra) -> None:
     kinds = {"ar": "ar", "car": "car", "tests": "tests", "placebo": "placebo",
              "placebo_size": "size", "rebound": "rebound"}
-    paths = write_frames(out_dir, {name: result.to_frame(kind) for name, kind in kinds.items()})
-    click.echo(f"wrote ar, car, tests, placebo, placebo_size, rebound CSVs to {paths[0].parent}", err=True)
+    frames = {name: result.to_frame(kind) for name, kind in kinds.items()}
+    frames.update(tests_adjusted=extra.to_frame("adjusted"), robust_tests=extra.to_frame("robust"))
+    paths = write_frames(out_dir, frames)
+    click.echo(f"wrote ar, car, tests, placebo, placebo_size, rebound, tests_adjusted, robust_tests CSVs "
+               f"to {paths[0].parent}", err=True)
 
 
 def _pct(v) -> str | None:
@@ -109,7 +156,32 @@ def _sp(stat, p) -> str:
     return f"{stat:.2f} ({p:.3f})"
 
 
-def _render(r) -> None:
+def _padj(frame, scope, window, test) -> str:
+    row = frame[(frame.scope == scope) & (frame.window == window) & (frame.test == test)].iloc[0]
+    if row.p != row.p:
+        return "-"
+    return f"{row.p:.3f}; {row.p_holm:.3f}; {row.p_bh:.3f}"
+
+
+def _render_robust(extra) -> None:
+    click.echo("")
+    click.echo("Robust tests and multiple testing: stat (p); p-values as raw; Holm; BH (per test over the "
+               "scopes x windows shown)")
+    adj = extra.adjusted
+    print_table([
+        {"scope": r.scope, "window": f"[{r.window[0]},{r.window[1]}]", "N": r.n,
+         "KP p": _padj(adj, r.scope, f"[{r.window[0]},{r.window[1]}]", "kp"),
+         "crude p": _padj(adj, r.scope, f"[{r.window[0]},{r.window[1]}]", "crude"),
+         "rank p": _padj(adj, r.scope, f"[{r.window[0]},{r.window[1]}]", "rank"),
+         "adj Patell": _sp(*r.tests["adj_patell"]),
+         "GRANK": "-" if r.tests["grank"][0] != r.tests["grank"][0] else
+                  f"{r.tests['grank'][0]:.2f} ({r.tests['grank'][1]:.3f}; {r.adjusted['grank']['holm']:.3f}; "
+                  f"{r.adjusted['grank']['bh']:.3f})"}
+        for r in extra.rows()
+    ])
+
+
+def _render(r, extra=None) -> None:
     ev, spec = r.event, r.spec
     click.echo(f"{ev.id}: {ev.title}" if ev.title else ev.id)
     click.echo(f"event {ev.date}, {ev.note}; {spec.market} {_pct(ev.market_return_day0)} on day 0")
@@ -140,6 +212,8 @@ def _render(r) -> None:
              "placebo p": None if g.placebo_p is None or g.placebo_p != g.placebo_p else f"{g.placebo_p:.3f}"}
             for g in aggs
         ])
+    if extra is not None:
+        _render_robust(extra)
     p = r.placebo
     if p is not None and p.windows:
         click.echo("")
@@ -155,7 +229,9 @@ def _render(r) -> None:
         print_table([
             {"window": f"[{w.window[0]},{w.window[1]}]", "dates": w.n_dates,
              "CAAR 2.5%": _pct(w.placebo_q025), "CAAR 97.5%": _pct(w.placebo_q975),
-             **{t: f"{w.rejection[t]:.1%}" + ("*" if t in w.flagged else "") for t in w.rejection}}
+             **{t: f"{w.rejection[t]:.1%}" + ("*" if t in w.flagged else "") for t in w.rejection},
+             **{t.replace("_", " "): f"{v:.1%}" + ("*" if v > p.flag_rate else "")
+                for t, v in (extra.size.get(w.window, {}) if extra else {}).items()}}
             for w in p.windows
         ])
     click.echo("")
