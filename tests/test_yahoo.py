@@ -40,7 +40,8 @@ class FakeYahoo(BaseAdapter):
     yfinance's auto_adjust must recover the CSV. ``rate_limit``: ticker -> number of 429
     answers to give its chart requests first. ``down``: every request raises a
     connection error (``down_with(host)`` if set, else requests'). ``unreachable``: tickers whose chart requests raise a connection
-    error. ``null_close``: ticker -> dates served with a null close.
+    error. ``null_close``: ticker -> dates served with a null close. ``skip``: ticker ->
+    dates not served at all. ``zones``: ticker -> its exchange's timezone (default New York).
     """
 
     def __init__(self, ohlcv_dir: Path, factor: float = 1.0, rate_limit=None, down=False,
@@ -56,6 +57,8 @@ class FakeYahoo(BaseAdapter):
         self.unreachable: set[str] = set()
         self.down_with = None  # host -> the exception to raise instead of requests' own
         self.null_close = {t: set(d) for t, d in (null_close or {}).items()}
+        self.skip: dict[str, set[str]] = {}
+        self.zones: dict[str, str] = {}
         self.log: list[tuple[str, str, dict, int | None]] = []
         self.lock = threading.Lock()
 
@@ -120,8 +123,9 @@ class FakeYahoo(BaseAdapter):
         return 404, "<html><body>Not found</body></html>", "text/html"  # fc.yahoo.com, consent
 
     def _chart(self, t: str, q: dict) -> dict:
-        rows = self.rows[t]
-        stamps = [int(datetime.combine(date.fromisoformat(r["Date"]), dtime(9, 30), NY).timestamp())
+        rows = [r for r in self.rows[t] if r["Date"] not in self.skip.get(t, ())]
+        zone = self.zones.get(t, "America/New_York")
+        stamps = [int(datetime.combine(date.fromisoformat(r["Date"]), dtime(9, 30), ZoneInfo(zone)).timestamp())
                   for r in rows]
         if "period1" in q:
             p1, p2 = int(q["period1"]), int(q["period2"])
@@ -133,7 +137,7 @@ class FakeYahoo(BaseAdapter):
             "currency": "USD", "symbol": t, "exchangeName": "NYQ", "fullExchangeName": "NYSE",
             "instrumentType": "EQUITY", "firstTradeDate": stamps[0], "regularMarketTime": stamps[-1],
             "hasPrePostMarketData": True, "gmtoffset": -18000, "timezone": "EST",
-            "exchangeTimezoneName": "America/New_York",
+            "exchangeTimezoneName": zone,
             "regularMarketPrice": float(rows[-1]["Close"]) * f,
             "chartPreviousClose": float(rows[pick[0] - 1 if pick and pick[0] else 0]["Close"]) * f,
             "priceHint": 2, "dataGranularity": "1d", "range": "",
@@ -357,6 +361,22 @@ def test_batches_report_progress(yahoo):
     batches = []
     got = download(["VST", "CEG", "NRG"], "2025-01-02", "2025-01-06", batch_size=2, on_batch=batches.append)
     assert batches == [2, 1] and set(got.rows["ticker"]) == {"VST", "CEG", "NRG"}
+
+
+def test_a_day_missing_for_one_ticker_is_a_gap_on_its_exchange_only(yahoo):
+    """VST lacks 2025-01-08 (not served at all): a gap next to CEG (same exchange timezone),
+    none next to a ticker on another exchange's calendar."""
+    from stress.data.yahoo import download
+
+    yahoo.skip = {"VST": {"2025-01-08"}}
+    got = download(["VST", "CEG"], "2025-01-02", "2025-01-10", batch_size=1)
+    assert got.gaps == {"VST": 1} and got.failed == {}
+    assert "2025-01-08" not in set(got.rows.loc[got.rows["ticker"] == "VST", "date"])
+    yahoo.zones = {"EXC": "Europe/London"}  # EXC's rows, served as a London listing
+    got = download(["VST", "EXC"], "2025-01-02", "2025-01-10")
+    assert got.gaps == {} and got.failed == {}
+    london = got.rows[got.rows["ticker"] == "EXC"]
+    assert "2025-01-08" in set(london["date"]) and len(london) == 6  # its own days, tz stripped
 
 
 def test_fresh_process_caches_under_stress_home_and_prints_nothing(sample_dir, tmp_path):
