@@ -29,6 +29,7 @@ from requests.adapters import BaseAdapter  # noqa: E402
 from requests.structures import CaseInsensitiveDict  # noqa: E402
 
 NY = ZoneInfo("America/New_York")
+UNKNOWN = "Yahoo Finance does not know this symbol"  # the reason the adapter gives, spelt out
 
 
 # ---- a fake Yahoo on the transport ----------------------------------------------------
@@ -38,7 +39,9 @@ class FakeYahoo(BaseAdapter):
     ``factor``: raw (unadjusted) OHLC = adjusted * factor, adjclose = the CSV close, so
     yfinance's auto_adjust must recover the CSV. ``rate_limit``: ticker -> number of 429
     answers to give its chart requests first. ``down``: every request raises a
-    connection error. ``null_close``: ticker -> dates served with a null close.
+    connection error (``down_with(host)`` if set, else requests'). ``unreachable``: tickers whose chart requests raise a connection
+    error. ``null_close``: ticker -> dates served with a null close. ``skip``: ticker ->
+    dates not served at all. ``zones``: ticker -> its exchange's timezone (default New York).
     """
 
     def __init__(self, ohlcv_dir: Path, factor: float = 1.0, rate_limit=None, down=False,
@@ -51,7 +54,11 @@ class FakeYahoo(BaseAdapter):
         self.factor = factor
         self.rate_limit = dict(rate_limit or {})
         self.down = down
+        self.unreachable: set[str] = set()
+        self.down_with = None  # host -> the exception to raise instead of requests' own
         self.null_close = {t: set(d) for t, d in (null_close or {}).items()}
+        self.skip: dict[str, set[str]] = {}
+        self.zones: dict[str, str] = {}
         self.log: list[tuple[str, str, dict, int | None]] = []
         self.lock = threading.Lock()
 
@@ -78,9 +85,11 @@ class FakeYahoo(BaseAdapter):
     def send(self, request, **kwargs):
         u = urlsplit(request.url)
         q = {k: v[0] for k, v in parse_qs(u.query).items()}
-        if self.down:
+        if self.down or (u.path.startswith("/v8/finance/chart/") and u.path.rsplit("/", 1)[1] in self.unreachable):
             with self.lock:
                 self.log.append((u.netloc, u.path, q, None))
+            if self.down_with is not None:
+                raise self.down_with(u.netloc)
             raise requests.exceptions.ConnectionError(
                 f"HTTPSConnectionPool(host='{u.netloc}', port=443): Max retries exceeded with url: "
                 f"{u.path} (Caused by NewConnectionError('<urllib3.connection.HTTPSConnection>: "
@@ -114,8 +123,9 @@ class FakeYahoo(BaseAdapter):
         return 404, "<html><body>Not found</body></html>", "text/html"  # fc.yahoo.com, consent
 
     def _chart(self, t: str, q: dict) -> dict:
-        rows = self.rows[t]
-        stamps = [int(datetime.combine(date.fromisoformat(r["Date"]), dtime(9, 30), NY).timestamp())
+        rows = [r for r in self.rows[t] if r["Date"] not in self.skip.get(t, ())]
+        zone = self.zones.get(t, "America/New_York")
+        stamps = [int(datetime.combine(date.fromisoformat(r["Date"]), dtime(9, 30), ZoneInfo(zone)).timestamp())
                   for r in rows]
         if "period1" in q:
             p1, p2 = int(q["period1"]), int(q["period2"])
@@ -127,7 +137,7 @@ class FakeYahoo(BaseAdapter):
             "currency": "USD", "symbol": t, "exchangeName": "NYQ", "fullExchangeName": "NYSE",
             "instrumentType": "EQUITY", "firstTradeDate": stamps[0], "regularMarketTime": stamps[-1],
             "hasPrePostMarketData": True, "gmtoffset": -18000, "timezone": "EST",
-            "exchangeTimezoneName": "America/New_York",
+            "exchangeTimezoneName": zone,
             "regularMarketPrice": float(rows[-1]["Close"]) * f,
             "chartPreviousClose": float(rows[pick[0] - 1 if pick and pick[0] else 0]["Close"]) * f,
             "priceHint": 2, "dataGranularity": "1d", "range": "",
@@ -175,6 +185,17 @@ def fake_session(fake: FakeYahoo) -> requests.Session:
     return s
 
 
+def forget_yfinance_answers() -> None:
+    """yfinance memoises, per process, its answers for past date ranges (the adapter
+    documents this limit); each test has a new fake Yahoo, so the memo from the previous
+    test must go. Test isolation only: the adapter itself uses no yfinance internals."""
+    import yfinance as yf
+
+    memo = getattr(getattr(yf.data, "YfData", None), "cache_get", None)
+    if hasattr(memo, "cache_clear"):
+        memo.cache_clear()
+
+
 @pytest.fixture
 def yahoo(monkeypatch, sample_dir):
     """Installs a FakeYahoo (returned; set its attributes to plant failures) as the
@@ -182,6 +203,7 @@ def yahoo(monkeypatch, sample_dir):
     import stress.data.yahoo as adapter
 
     monkeypatch.setenv("YF_DISABLE_CURL_CFFI", "1")
+    forget_yfinance_answers()
     fake = FakeYahoo(sample_dir / "ohlcv", factor=1.25)
     fake.sleeps = []
     monkeypatch.setattr(adapter, "SESSION_FACTORY", lambda: fake_session(fake))
@@ -219,8 +241,8 @@ def test_each_failed_ticker_is_named_with_its_reason(yahoo):
     from stress.data.yahoo import download
 
     got = download(["VST", "NOPE", "ZZZZ"], "2025-01-02", "2025-01-10")
-    assert set(got.failed) == {"NOPE", "ZZZZ"}
-    assert all("404" in why for why in got.failed.values())
+    assert set(got.failed) == {"NOPE", "ZZZZ"}  # Yahoo answered 404 for both
+    assert got.failed == {"NOPE": UNKNOWN, "ZZZZ": UNKNOWN}
     assert set(got.rows["ticker"]) == {"VST"} and len(got.rows) == 6
 
 
@@ -245,6 +267,7 @@ def test_persistent_rate_limit_backs_off_exponentially_then_names_the_ticker(yah
     got = download(["VST", "CEG"], "2025-01-02", "2025-01-10", sleep=sleeps.append, retries=3, backoff=0.5)
     assert sleeps == [0.5, 1.0, 2.0]
     assert list(got.failed) == ["VST"] and "rate limited" in got.failed["VST"]
+    assert "after 3 retries" in got.failed["VST"]
     assert set(got.rows["ticker"]) == {"CEG"}
 
 
@@ -258,6 +281,69 @@ def test_network_down_is_a_network_error(yahoo):
     assert yahoo.log  # it did try
 
 
+def test_one_unreachable_ticker_is_named_and_the_others_kept(yahoo):
+    from stress.data.yahoo import download
+
+    yahoo.unreachable = {"CEG"}
+    got = download(["VST", "CEG", "NOPE"], "2025-01-02", "2025-01-10")
+    assert set(got.failed) == {"CEG", "NOPE"}
+    assert got.failed["CEG"].startswith("network error: ConnectionError")
+    assert "Network is unreachable" in got.failed["CEG"] and got.failed["NOPE"] == UNKNOWN
+    assert set(got.rows["ticker"]) == {"VST"}
+
+
+def test_known_symbol_without_prices_in_the_range(yahoo):
+    from stress.data.yahoo import download
+
+    got = download(["VST", "CEG"], "2023-01-02", "2023-01-10")  # the export starts in 2024
+    assert got.failed == {t: "Yahoo Finance returned no prices between 2023-01-02 and 2023-01-10"
+                          for t in ("VST", "CEG")}
+    assert got.rows.empty and list(got.rows.columns) == [
+        "ticker", "date", "close", "open", "high", "low", "volume"]
+
+
+def test_yfinance_settings_are_restored(yahoo):
+    import logging
+
+    import yfinance as yf
+
+    from stress.data.yahoo import download
+
+    yahoo.unreachable = {"CEG"}
+    before = (yf.config.debug.hide_exceptions, list(logging.getLogger("yfinance").handlers))
+    got = download(["VST", "CEG", "NOPE"], "2025-01-02", "2025-01-10")
+    assert set(got.failed) == {"CEG", "NOPE"}
+    assert (yf.config.debug.hide_exceptions, list(logging.getLogger("yfinance").handlers)) == before
+    yf.config.debug.hide_exceptions = False  # a caller's own setting is kept too
+    try:
+        download(["VST"], "2025-01-02", "2025-01-10")
+        assert yf.config.debug.hide_exceptions is False
+    finally:
+        yf.config.debug.hide_exceptions = before[0]
+
+
+def test_network_down_as_curl_cffi_reports_it(yahoo):
+    """yfinance's default backend, curl_cffi, raises a DNSError that carries an empty
+    response (status 0): still no answer from Yahoo, so a NetworkError, not "HTTP 0"."""
+    cx = pytest.importorskip("curl_cffi.requests.exceptions")
+    from curl_cffi.requests import Response
+
+    from stress.data.yahoo import download
+    from stress.errors import NetworkError
+
+    def dns_error(host):
+        empty = Response()
+        empty.status_code = 0  # what curl_cffi attaches when nothing came back
+        return cx.DNSError(f"Failed to perform, curl: (6) Could not resolve host: {host} (Domain name "
+                           "not found). See https://curl.se/libcurl/c/libcurl-errors.html first for "
+                           "more details.", 6, empty)
+
+    yahoo.down, yahoo.down_with = True, dns_error
+    with pytest.raises(NetworkError, match=r"cannot reach Yahoo Finance \(DNSError: curl: \(6\) Could "
+                                           r"not resolve host: \S*yahoo.com"):
+        download(["VST", "CEG"], "2025-01-02", "2025-01-10")
+
+
 def test_interior_null_closes_are_gaps_not_rows(yahoo, sample_dir):
     from stress.data.yahoo import download
 
@@ -269,17 +355,67 @@ def test_interior_null_closes_are_gaps_not_rows(yahoo, sample_dir):
     assert list(vst["date"]) == [d for d in want if d not in ("2025-01-08", "2025-01-24")]
 
 
-def test_batches_and_caches_under_stress_home(yahoo, tmp_path):
-    import yfinance as yf
-
+def test_batches_report_progress(yahoo):
     from stress.data.yahoo import download
 
     batches = []
     got = download(["VST", "CEG", "NRG"], "2025-01-02", "2025-01-06", batch_size=2, on_batch=batches.append)
     assert batches == [2, 1] and set(got.rows["ticker"]) == {"VST", "CEG", "NRG"}
-    home = Path(os.environ["STRESS_HOME"]) / "yfinance-cache"
-    assert yf.cache._TzDBManager.get_location() == str(home)
-    assert (home / "tkr-tz.db").is_file()
+
+
+def test_a_day_missing_for_one_ticker_is_a_gap_on_its_exchange_only(yahoo):
+    """VST lacks 2025-01-08 (not served at all): a gap next to CEG (same exchange timezone),
+    none next to a ticker on another exchange's calendar."""
+    from stress.data.yahoo import download
+
+    yahoo.skip = {"VST": {"2025-01-08"}}
+    got = download(["VST", "CEG"], "2025-01-02", "2025-01-10", batch_size=1)
+    assert got.gaps == {"VST": 1} and got.failed == {}
+    assert "2025-01-08" not in set(got.rows.loc[got.rows["ticker"] == "VST", "date"])
+    yahoo.zones = {"EXC": "Europe/London"}  # EXC's rows, served as a London listing
+    got = download(["VST", "EXC"], "2025-01-02", "2025-01-10")
+    assert got.gaps == {} and got.failed == {}
+    london = got.rows[got.rows["ticker"] == "EXC"]
+    assert "2025-01-08" in set(london["date"]) and len(london) == 6  # its own days, tz stripped
+
+
+def test_fresh_process_caches_under_stress_home_and_prints_nothing(sample_dir, tmp_path):
+    """In a fresh process (as every command runs), yfinance's timezone cache is created in
+    STRESS_HOME/yfinance-cache, holds what the fake Yahoo said, nothing goes to the
+    platform's cache folder, and yfinance prints nothing (no log line, no warning; pytest's
+    own log and warning capture would hide that in-process)."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    home, xdg = tmp_path / "home", tmp_path / "xdg-cache"
+    script = f"""
+import os, socket, sys
+from pathlib import Path
+def guard(*a, **k):
+    raise RuntimeError("network")
+socket.socket.connect = guard
+socket.create_connection = guard
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from test_yahoo import FakeYahoo, fake_session
+from stress.data.yahoo import download
+fake = FakeYahoo(Path({str(sample_dir / "ohlcv")!r}))
+fake.unreachable = {{"CEG"}}
+got = download(["VST", "CEG", "NOPE"], "2025-01-02", "2025-01-06", session=fake_session(fake))
+assert set(got.failed) == {{"CEG", "NOPE"}} and len(got.rows) == 3, got
+"""
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "STRESS_HOME": str(home), "XDG_CACHE_HOME": str(xdg), "HOME": str(tmp_path),
+           "YF_DISABLE_CURL_CFFI": "1",
+           "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "" and run.stderr == ""
+    db = home / "yfinance-cache" / "tkr-tz.db"
+    assert db.is_file()
+    with sqlite3.connect(db) as con:
+        assert con.execute("select value from _tz_kv where key = 'VST'").fetchall() == [("America/New_York",)]
+    assert not list(xdg.rglob("*")) and not (tmp_path / ".cache").exists()
 
 
 # ---- refresh against the store -------------------------------------------------------
@@ -355,5 +491,4 @@ def test_provider_fetches_absent_tickers_online(yahoo, sample_dir, tmp_path):
         assert said == []
         want = csv_rows(sample_dir, "NVDA", "2025-01-21", "2025-01-28")
         assert closes["NVDA"].tolist() == [float(r["Close"]) for r in want]
-        assert fetch_into_store(store, ["NOPE"], "2025-01-21", "2025-01-28") == {
-            "NOPE": "Yahoo Finance does not know this symbol (HTTP 404)"}
+        assert fetch_into_store(store, ["NOPE"], "2025-01-21", "2025-01-28") == {"NOPE": UNKNOWN}

@@ -172,7 +172,6 @@ def refresh(
 
     for (rs, re_), group in sorted(plan.items()):
         got = yahoo.download(group, rs, re_, session=session, sleep=sleep, on_batch=tick)
-        notes += list(got.warnings)
         rows = got.rows
         keep, covered = [], {}
         for t in group:

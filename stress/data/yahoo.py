@@ -1,12 +1,33 @@
-"""Yahoo Finance through yfinance: batched downloads of adjusted daily prices.
+"""Yahoo Finance through yfinance's public API: adjusted daily prices, ticker by ticker.
 
 This module is the only one that talks to Yahoo. :func:`download` asks yfinance for one
-date range and a list of tickers (in batches), retries the tickers Yahoo rate-limited
-(HTTP 429) with exponential backoff, and returns long rows plus, for every ticker it
-could not get, the reason. ``yf.download`` never raises for a failed ticker (it logs and
-returns all-NaN columns): a ticker is failed when its Close column has no value, and the
-reason comes from what reached the wire (404, 429, a connection error) or from
-yfinance's own error log. If no request reached Yahoo at all, :class:`NetworkError`.
+date range and a list of tickers (in batches, for progress), one
+``yf.Ticker(t, session=...).history(start, end, auto_adjust=True, actions=False,
+keepna=True)`` per ticker, with ``yf.config.debug.hide_exceptions = False`` (yfinance's
+documented switch: a failed ticker raises its typed exception instead of logging it;
+restored afterwards). The exception names the reason:
+
+* :class:`yfinance.exceptions.YFRateLimitError` (Yahoo answered "Too Many Requests"):
+  retried with exponential backoff; named after the last retry;
+* :class:`~yfinance.exceptions.YFTzMissingError`, or an ``HTTPError`` 4xx from the quote
+  lookup yfinance falls back to: Yahoo Finance does not know this symbol;
+* :class:`~yfinance.exceptions.YFPricesMissingError` (or an empty frame): no prices in
+  the range (with Yahoo's own reason when it gave one);
+* a connection-type error (no answer from Yahoo): a network error; when every ticker so
+  far failed that way, :class:`NetworkError`.
+
+Limits of the public route (yfinance >= 1.0):
+
+* ``yf.set_tz_cache_location`` is honoured by yfinance only before its caches are first
+  used in the process (its documentation says so): the caches go to
+  ``STRESS_HOME/yfinance-cache`` of the process's first download. Each command is one
+  process, so this only matters to a library caller who changes STRESS_HOME midway.
+* yfinance memoises, in process, the answers to requests for date ranges that ended in
+  the past (about the last 64), answers that said "no data" included; rate limits and
+  network errors are not memoised, so retries do go to Yahoo. A second download of
+  exactly the same ticker and range in one process gets yfinance's memo, not a new
+  answer. Commands never ask twice; a long-lived library caller who wants Yahoo asked
+  again must start a new process. (There is no public switch to clear that memo.)
 
 :func:`fetch_into_store` is the :data:`stress.data.provider.Fetcher` for the store
 (incremental: see :mod:`stress.data.fetch`).
@@ -16,16 +37,16 @@ Tests inject a ``requests.Session`` through :data:`SESSION_FACTORY`.
 
 from __future__ import annotations
 
-import ast
 import logging
 import re
+import socket
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
-from urllib.parse import unquote
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from stress.errors import NetworkError
 
@@ -40,13 +61,15 @@ SESSION_FACTORY: Callable[[], Any] | None = None
 #: Used between retries when no ``sleep`` is passed (tests replace it).
 SLEEP: Callable[[float], None] = time.sleep
 
-BATCH_SIZE = 20  # tickers per yf.download call
+BATCH_SIZE = 20  # tickers per progress step
 RETRIES = 4  # rate-limit retries per batch: waits of BACKOFF * 2**k seconds, k = 0..3
 BACKOFF = 2.0
 FIELDS = (("close", "Close"), ("open", "Open"), ("high", "High"), ("low", "Low"), ("volume", "Volume"))
+COLUMNS = ("ticker", "date", *(name for name, _ in FIELDS))
 SOURCE = "yahoo"
+UNKNOWN = "Yahoo Finance does not know this symbol"
 
-_CHART = re.compile(r"/v8/finance/chart/([^/?#]+)")
+_cache_folder: str | None = None  # where this process last pointed yfinance's caches
 
 
 @dataclass(frozen=True)
@@ -56,14 +79,14 @@ class Download:
     ``rows``: long frame, columns ticker, date (ISO text), close, open, high, low, volume
     (prices auto-adjusted for splits and dividends; only days with a close).
     ``failed``: ticker -> reason, for tickers without a single close.
-    ``gaps``: ticker -> days without a close between its first and last close (not stored).
-    ``warnings``: other messages (yfinance errors for tickers that still returned data).
+    ``gaps``: ticker -> days without a close between its first and last close (not
+    stored): days Yahoo listed for it with no close, and days another ticker of the same
+    download on the same exchange timezone has but it lacks.
     """
 
     rows: "pd.DataFrame"
     failed: dict[str, str] = field(default_factory=dict)
     gaps: dict[str, int] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
 
 
 def download(
@@ -85,55 +108,55 @@ def download(
     ``session``: the HTTP session for yfinance (default :data:`SESSION_FACTORY` or
     yfinance's own). ``sleep``: called with the backoff in seconds before each retry of
     rate-limited tickers. ``cache_dir``: where yfinance keeps its caches (default
-    ``STRESS_HOME/yfinance-cache``). ``on_batch(n)``: called after each batch with the
-    number of tickers it held. Raises :class:`NetworkError` when Yahoo cannot be reached.
+    ``STRESS_HOME/yfinance-cache``; see the module's limits). ``on_batch(n)``: called
+    after each batch with the number of tickers it held. Raises :class:`NetworkError`
+    when Yahoo cannot be reached.
     """
-    import pandas as pd
+    from yfinance.exceptions import YFRateLimitError
 
     tickers = list(dict.fromkeys(t.upper() for t in tickers))
     sleep = sleep or SLEEP
-    _redirect_caches(cache_dir)
-    wire = _Wire(session if session is not None else _new_session())
-    parts: list[pd.DataFrame] = []
+    _use_cache_folder(cache_dir)
+    if session is None and SESSION_FACTORY is not None:
+        session = SESSION_FACTORY()
+    got: dict[str, "pd.DataFrame"] = {}
     failed: dict[str, str] = {}
-    gaps: dict[str, int] = {}
-    notes: list[str] = []
+    answered, unreachable = False, None  # any answer from Yahoo; the last connection error
     for i in range(0, len(tickers), batch_size):
         batch = tickers[i : i + batch_size]
         todo, attempt = list(batch), 0
         while todo:
-            frame, logged = _yf_download(todo, start, end, wire.session)
-            rows, got_gaps = _to_long(frame, todo, start, end)
-            got = set(rows["ticker"])
-            parts.append(rows)
-            gaps.update({t: n for t, n in got_gaps.items() if n})
-            missing = [t for t in todo if t not in got]
-            notes += [f"{t}: yfinance: {logged[t]}" for t in todo if t in got and t in logged]
-            if wire.responses == 0 and wire.errors:
-                raise NetworkError(f"cannot reach Yahoo Finance ({_short(wire.errors[-1][1])})")
-            limited = [t for t in missing if wire.status.get(t) == 429 or _is_rate_limit(logged.get(t))]
-            for t in missing:
-                if t in limited:
+            limited = []
+            for t in todo:
+                frame, error = _history(t, start, end, session)
+                network = _connection_error(error)
+                if network is not None:
+                    unreachable = network
+                    failed[t] = f"network error: {_short(network)}"
                     continue
-                if wire.status.get(t) == 200 and t not in wire.failed:
-                    failed[t] = f"Yahoo Finance returned no prices between {start} and {end}"
+                answered = True
+                if isinstance(error, YFRateLimitError):
+                    limited.append(t)
+                elif error is not None:
+                    failed[t] = _reason(t, error, start, end)
+                elif frame["close"].notna().any():
+                    got[t] = frame
                 else:
-                    failed[t] = _reason(t, wire, logged.get(t))
+                    failed[t] = f"Yahoo Finance returned no prices between {start} and {end}"
+            if not answered and unreachable is not None:
+                raise NetworkError(f"cannot reach Yahoo Finance ({_short(unreachable)})")
             if limited and attempt < retries:
                 sleep(backoff * 2**attempt)
                 attempt += 1
                 todo = limited
                 continue
             for t in limited:
-                failed[t] = f"rate limited by Yahoo Finance (HTTP 429), gave up after {attempt} retries"
+                failed[t] = f"rate limited by Yahoo Finance (Too Many Requests), gave up after {attempt} retries"
             todo = []
         if on_batch is not None:
             on_batch(len(batch))
-    columns = ["ticker", "date", *(name for name, _ in FIELDS)]
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    return Download(
-        rows=rows[columns], failed=failed, gaps=gaps, warnings=tuple(notes)
-    )
+    rows, gaps = _to_long(got)
+    return Download(rows=rows, failed=failed, gaps=gaps)
 
 
 def fetch_into_store(store: "PriceStore", tickers: list[str], start: str, end: str) -> dict[str, str]:
@@ -145,95 +168,93 @@ def fetch_into_store(store: "PriceStore", tickers: list[str], start: str, end: s
 
 
 # ---- yfinance ------------------------------------------------------------------------
-def _yf_download(
-    tickers: list[str], start: str, end: str, session: Any
-) -> tuple["pd.DataFrame", dict[str, str]]:
-    """One ``yf.download`` call; returns its frame and the per-ticker errors it logged."""
+def _history(
+    ticker: str, start: str, end: str, session: Any
+) -> tuple["pd.DataFrame | None", BaseException | None]:
+    """One ticker's history as (frame, None), or (None, the exception yfinance raised).
+
+    The frame: columns date (ISO, exchange-local day), tz (the exchange's timezone),
+    close, open, high, low, volume; rows from ``start`` to ``end``, null closes kept."""
     import yfinance as yf
 
-    clear = getattr(getattr(yf.data.YfData, "cache_get", None), "cache_clear", None)
-    if clear is not None:  # yfinance memoises past-dated responses in-process; the store is our cache
-        clear()
-    shared_errors = getattr(getattr(yf, "shared", None), "_ERRORS", None)  # yfinance < 1.0
-    if isinstance(shared_errors, dict):
-        shared_errors.clear()
-    config = getattr(getattr(yf, "config", None), "debug", None)
-    hide = getattr(config, "hide_exceptions", None)
-    log = logging.getLogger("yfinance")
-    catcher = _Catcher()
-    propagate = log.propagate
-    log.addHandler(catcher)
-    log.propagate = False  # the library never prints: yfinance's messages come back as reasons
-    # threads=False: yfinance's threads race on its own SQLite timezone cache ("database is
-    # locked"), failing tickers at random; one batch is at most BATCH_SIZE tickers anyway.
     try:
-        if config is not None:
-            config.hide_exceptions = False  # a failed ticker records the real exception
+        with _raising_quietly():
+            frame = yf.Ticker(ticker, session=session).history(
+                start=start, end=_next_day(end), interval="1d", auto_adjust=True,
+                actions=False, keepna=True, repair=False,
+            )
+    except Exception as exc:  # every per-ticker failure is named, never raised
+        return None, exc
+    return _frame(frame, start, end), None
+
+
+@contextmanager
+def _raising_quietly() -> Iterator[None]:
+    """yfinance raises its typed exceptions (``yf.config.debug.hide_exceptions = False``)
+    and prints nothing: its warnings are ignored and its log records find a handler that
+    drops them (Python's last-resort handler would print them on stderr); the caller's
+    own handlers on the "yfinance" logger still get them. Restored on exit."""
+    import yfinance as yf
+
+    debug = yf.config.debug
+    hide = debug.hide_exceptions
+    log = logging.getLogger("yfinance")
+    drop = logging.NullHandler()
+    log.addHandler(drop)
+    debug.hide_exceptions = False
+    try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
-            frame = yf.download(
-                tickers, start=start, end=_next_day(end), auto_adjust=True, actions=False,
-                progress=False, threads=False, group_by="column",
-                multi_level_index=True, session=session,
-            )
+            yield
     finally:
-        log.removeHandler(catcher)
-        log.propagate = propagate
-        if config is not None:
-            config.hide_exceptions = hide
-    logged = dict(catcher.errors)
-    if isinstance(shared_errors, dict):
-        logged.update({str(k).upper(): str(v) for k, v in shared_errors.items()})
-    return frame, {t: _clean(t, r) for t, r in logged.items()}
+        debug.hide_exceptions = hide
+        log.removeHandler(drop)
 
 
-def _to_long(
-    frame: "pd.DataFrame", tickers: list[str], start: str, end: str
-) -> tuple["pd.DataFrame", dict[str, int]]:
-    """yf.download's (date x (field, ticker)) frame to long rows with a close, and per
-    ticker the count of days without a close between its first and last close."""
+def _frame(frame: "pd.DataFrame", start: str, end: str) -> "pd.DataFrame":
     import numpy as np
     import pandas as pd
 
-    columns = ["ticker", "date", *(name for name, _ in FIELDS)]
-    if frame is None or frame.empty or "Close" not in frame.columns.get_level_values(0):
-        return pd.DataFrame(columns=columns), {}
     index = pd.DatetimeIndex(frame.index)
+    tz = str(index.tz) if index.tz is not None else ""
     if index.tz is not None:
-        index = index.tz_localize(None)
+        index = index.tz_localize(None)  # the exchange's own calendar day
     days = index.strftime("%Y-%m-%d").to_numpy()
     keep = (days >= start) & (days <= end)
-    days = days[keep]
-    if len(days) == 0:
-        return pd.DataFrame(columns=columns), {}
-    values = {}
+    out = pd.DataFrame({"date": days[keep], "tz": tz})
     for name, label in FIELDS:
-        if label in frame.columns.get_level_values(0):
-            block = frame[label].reindex(columns=tickers).to_numpy(dtype=float)[keep]
-        else:
-            block = np.full((len(days), len(tickers)), np.nan)
-        values[name] = block
-    close = values["close"]  # (n_days, n_tickers)
-    valid = ~np.isnan(close)
-    n = len(days)
-    first = valid.argmax(axis=0)
-    last = n - 1 - valid[::-1].argmax(axis=0)
-    has = valid.any(axis=0)
-    inner = np.where(has, last - first + 1 - valid.sum(axis=0), 0)
-    gaps = {t: int(g) for t, g in zip(tickers, inner)}
-    long = pd.DataFrame(
-        {
-            "ticker": np.repeat(np.asarray(tickers, dtype=object), n),
-            "date": np.tile(days, len(tickers)),
-            **{name: block.ravel(order="F") for name, block in values.items()},
-        }
-    )
-    return long[valid.ravel(order="F")].reset_index(drop=True), gaps
+        out[name] = (frame[label].to_numpy(dtype=float)[keep] if label in frame.columns
+                     else np.full(int(keep.sum()), np.nan))
+    return out
 
 
-def _redirect_caches(cache_dir: Path | str | None) -> None:
+def _to_long(got: dict[str, "pd.DataFrame"]) -> tuple["pd.DataFrame", dict[str, int]]:
+    """Per-ticker frames to long rows with a close, and per ticker the count of days
+    without a close between its first and last close, on the union of the days of the
+    tickers sharing its exchange timezone."""
+    import pandas as pd
+
+    if not got:
+        return pd.DataFrame(columns=list(COLUMNS)), {}
+    long = pd.concat([f.assign(ticker=t) for t, f in got.items()], ignore_index=True)
+    gaps: dict[str, int] = {}
+    for _, group in long.groupby("tz", sort=False):
+        close = group.pivot_table(index="date", columns="ticker", values="close",
+                                  aggfunc="first", dropna=False).sort_index()
+        valid = close.notna().to_numpy()
+        n = len(close)
+        first = valid.argmax(axis=0)
+        last = n - 1 - valid[::-1].argmax(axis=0)
+        inner = last - first + 1 - valid.sum(axis=0)
+        gaps.update({t: int(g) for t, g in zip(close.columns, inner) if g})
+    rows = long[long["close"].notna()].reset_index(drop=True)
+    return rows[list(COLUMNS)], gaps
+
+
+def _use_cache_folder(cache_dir: Path | str | None) -> None:
     """Point yfinance's timezone/cookie/ISIN caches at ``cache_dir`` (default
-    ``STRESS_HOME/yfinance-cache``) before any request."""
+    ``STRESS_HOME/yfinance-cache``) with ``yf.set_tz_cache_location``."""
+    global _cache_folder
     import yfinance as yf
 
     if cache_dir is None:
@@ -242,108 +263,73 @@ def _redirect_caches(cache_dir: Path | str | None) -> None:
         cache_dir = stress_home() / "yfinance-cache"
     folder = Path(cache_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    cache = yf.cache
-    manager = getattr(cache, "_TzDBManager", None)
-    if manager is not None and getattr(manager, "get_location", lambda: None)() == str(folder):
-        return
-    yf.set_tz_cache_location(str(folder))  # in yfinance 1.x this moves all its caches
-    # yfinance binds each cache on first use; forget them so the new folder is used.
-    for name, attr in (("_TzCacheManager", "_tz_cache"), ("_CookieCacheManager", "_Cookie_cache"),
-                       ("_ISINCacheManager", "_isin_cache")):
-        holder = getattr(cache, name, None)
-        if holder is not None and hasattr(holder, attr):
-            setattr(holder, attr, None)
+    if _cache_folder != str(folder):
+        yf.set_tz_cache_location(str(folder))
+        _cache_folder = str(folder)
 
 
-def _new_session() -> Any:
-    if SESSION_FACTORY is not None:
-        return SESSION_FACTORY()
+# ---- reasons ---------------------------------------------------------------------------
+def _reason(ticker: str, exc: BaseException, start: str, end: str) -> str:
+    """One short line for a ticker yfinance raised on (rate limits and network errors
+    are handled by the caller)."""
+    from yfinance.exceptions import YFException, YFPricesMissingError, YFTzMissingError
+
+    if isinstance(exc, YFTzMissingError):
+        return UNKNOWN  # the chart API told yfinance it has no such symbol
+    if isinstance(exc, YFPricesMissingError):
+        said = getattr(exc, "yahoo_reason", None)
+        return f"Yahoo Finance returned no prices between {start} and {end}" + (f" ({said})" if said else "")
+    status = _status(exc)
+    if status is not None:
+        # yfinance raises HTTPError only from the quote lookup it tries after the chart
+        # API gave no timezone for the symbol: a 4xx there is an unknown symbol too.
+        return UNKNOWN if 400 <= status < 500 else f"Yahoo Finance answered HTTP {status}"
+    if isinstance(exc, YFException):
+        return f"yfinance: {_clean(ticker, str(exc))}"
+    return f"yfinance failed: {type(exc).__name__}: {_clean(ticker, str(exc))}"
+
+
+def _connection_types() -> tuple[type[BaseException], ...]:
+    """Errors meaning no answer came back: Python's, requests' and curl_cffi's."""
+    types: list[type[BaseException]] = [ConnectionError, TimeoutError, socket.gaierror]
     try:
-        from yfinance._http import new_session  # curl_cffi with browser impersonation
-    except ImportError:  # pragma: no cover - older yfinance
-        return None
-    return new_session()
+        from requests import exceptions as rx
+
+        types += [rx.ConnectionError, rx.Timeout]
+    except ImportError:  # pragma: no cover - a yfinance dependency
+        pass
+    try:
+        from curl_cffi.requests import exceptions as cx  # yfinance's default backend
+
+        types += [cx.ConnectionError, cx.Timeout, cx.ProxyError]
+    except ImportError:
+        pass
+    return tuple(types)
 
 
-class _Wire:
-    """Watches the session's requests: responses received, the last chart status per
-    ticker, and transport errors (a connection that never reached Yahoo)."""
-
-    def __init__(self, session: Any):
-        self.session = session
-        self.responses = 0
-        self.status: dict[str, int] = {}
-        self.failed: dict[str, BaseException] = {}
-        self.errors: list[tuple[str | None, BaseException]] = []
-        if session is None:
-            return
-        inner = session.request
-
-        def request(*args: Any, **kwargs: Any) -> Any:
-            url = str(kwargs.get("url", args[1] if len(args) > 1 else ""))
-            match = _CHART.search(url)
-            ticker = unquote(match.group(1)).upper() if match else None
-            try:
-                response = inner(*args, **kwargs)
-            except Exception as exc:
-                self.errors.append((ticker, exc))
-                if ticker:
-                    self.failed[ticker] = exc
-                raise
-            self.responses += 1
-            if ticker:
-                self.status[ticker] = response.status_code
-                self.failed.pop(ticker, None)
-            return response
-
-        session.request = request
+def _connection_error(exc: BaseException | None) -> BaseException | None:
+    """The connection-type error (no answer) in ``exc``'s chain, else None. The chain
+    matters: yfinance can fail while handling one (e.g. yfinance 1.7 with plain requests
+    raises an AttributeError in the ``except`` clause meant for curl_cffi's DNSError)."""
+    kinds = _connection_types()
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, kinds) and _status(exc) is None:
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
-class _Catcher(logging.Handler):
-    """Collects yfinance's per-ticker error lines (``['VST', 'CEG']: reason``)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.errors: dict[str, str] = {}
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            text = record.getMessage().strip()
-        except Exception:  # pragma: no cover
-            return
-        m = re.match(r"^(\[[^\]]*\]): (.*)$", text, re.S)
-        if m:
-            try:
-                names = ast.literal_eval(m.group(1))
-            except (ValueError, SyntaxError):
-                return
-            for t in names:
-                self.errors[str(t).upper()] = m.group(2)
-            return
-        m = re.match(r"^Failed to get ticker '([^']+)' reason: (.*)$", text, re.S)
-        if m:
-            self.errors.setdefault(m.group(1).upper(), m.group(2))
-
-
-def _reason(ticker: str, wire: _Wire, logged: str | None) -> str:
-    if ticker in wire.failed:
-        return f"network error: {_short(wire.failed[ticker])}"
-    if wire.status.get(ticker) == 404:
-        return "Yahoo Finance does not know this symbol (HTTP 404)"
-    return logged or "Yahoo Finance returned no prices (yfinance gave no reason)"
-
-
-def _is_rate_limit(text: str | None) -> bool:
-    return bool(text) and bool(re.search(r"RateLimit|Too Many Requests|\b429\b", text))
+def _status(exc: BaseException) -> int | None:
+    """The HTTP status an exception carries, if an answer came back (curl_cffi's
+    connection errors carry an empty response with status 0)."""
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    return status if isinstance(status, int) and status > 0 else None
 
 
 def _clean(ticker: str, text: str) -> str:
-    """A yfinance error repr to one short line: ``YFPricesMissingError('$VST: x')`` -> ``x``."""
-    m = re.match(r"^(\w+)\((['\"])(.*)\2\)$", text.strip(), re.S)
-    if m:
-        kind, text = m.group(1), m.group(3)
-        if not kind.startswith("YF"):
-            text = f"{kind}: {text}"
+    """An error message to one short line, without ``$TICKER: `` or query strings."""
     text = text.replace(f"${ticker}: ", "")
     text = re.sub(r"\?[^\s'\")]*", "", text)  # query strings (crumbs) out of URLs
     text = " ".join(text.split())
