@@ -115,7 +115,7 @@ def test_words_follow_the_numbers():
     # placebo p = (1 + count) / (M + 1) with M = 200 and p = 0.005: count = 0
     assert "at least as large in absolute value 0 times: empirical p = 0.005" in text
     # recovered share by +20 is 20/120
-    assert "17% of the day-0 move had been recovered" in text
+    assert "kept 83% (gave back 17%) of its day-0 move" in text
     # flip the signs: the biggest riser is named instead
     t = view.tests.copy()
     t["caar"] = t["caar"].abs()
@@ -124,27 +124,32 @@ def test_words_follow_the_numbers():
 
 
 def _pdf(tmp_path, name="r.pdf", fixed=None, paper="a4", view=None):
+    from stress.report.doc import DocInfo, write_document
     from stress.report.layout import group_colors
-    from stress.report.pages import event_pages
-    from stress.report.pdf import PdfInfo, write_pdf
+    from stress.report.sections import event_sections
+    from stress.report.summary import summary_section
     from stress.report.words import event_findings
 
     view = view or synthetic_view()
     colors = group_colors(view.groups.index)
-    pages = event_pages(view, colors, event_findings(view), paper)
-    out = write_pdf(pages, tmp_path / name, paper=paper, provenance=PROV,
-                    info=PdfInfo("Test report", "synthetic", created=fixed))
-    return out, len(pages)
+    sections = [summary_section(view, None, report_date="2025-02-01", cutoff="2026-08-03",
+                                sources="csv")]
+    sections += event_sections(view, colors, event_findings(view))
+    out, n = write_document(sections, tmp_path / name, paper=paper, provenance=PROV,
+                            info=DocInfo("Test report", "synthetic", created=fixed))
+    return out, n
 
 
-def test_pdf_pages_metadata_and_footer(tmp_path):
+def test_pdf_pages_metadata_footer_contents_and_bookmarks(tmp_path):
     """(Byte-identical reruns are tested end to end in test_report_real.py.)"""
     from pypdf import PdfReader
 
     fixed = datetime(2025, 2, 1, tzinfo=timezone.utc)
     path, n = _pdf(tmp_path, "a.pdf", fixed=fixed)
+    again, _ = _pdf(tmp_path, "b.pdf", fixed=fixed)
+    assert path.read_bytes() == again.read_bytes()
     reader = PdfReader(path)
-    assert len(reader.pages) == n == 7
+    assert len(reader.pages) == n >= 9
     meta = reader.metadata
     assert meta.title == "Test report" and meta.subject == "synthetic"
     assert meta.creation_date.date().isoformat() == "2025-02-01"
@@ -155,7 +160,15 @@ def test_pdf_pages_metadata_and_footer(tmp_path):
         text = page.extract_text()
         assert f"page {i} of {n}" in text
         assert "2026-08-03" in text and "model market" in text  # provenance and settings
-    assert "AI-power producers fell most" in reader.pages[0].extract_text().replace("\n", " ")
+    first = reader.pages[0].extract_text().replace("\n", " ")
+    assert "Executive summary" in first and "AI-power producers fell most" in first
+    assert "Report date 2025-02-01" in first and "prices to 2026-08-03" in first
+    assert "Contents" in reader.pages[1].extract_text()
+    titles = [o.title for o in reader.outline if not isinstance(o, list)]
+    assert titles[:3] == ["Executive summary", "Contents", "Findings of the event study"]
+    # the contents page links to the sections
+    annots = reader.pages[1].get("/Annots") or []
+    assert len(annots) >= len(titles) - 2
 
 
 def test_bad_fixed_date_is_one_clear_error():
@@ -204,20 +217,19 @@ def synthetic_stress(n_scen: int = 6) -> "StressView":
 def test_stress_pages_render_on_letter(tmp_path):
     from pypdf import PdfReader
 
+    from stress.report.doc import DocInfo, write_document
     from stress.report.layout import group_colors
-    from stress.report.pages import stress_pages
-    from stress.report.pdf import PdfInfo, write_pdf
+    from stress.report.sections import stress_sections
 
     view = synthetic_stress()
-    pages = stress_pages(view, group_colors(["ai_power", "utilities", "renewables", "brand_new"]),
-                         "letter")
-    out = write_pdf(pages, tmp_path / "s.pdf", provenance=PROV, info=PdfInfo("Stress", "synthetic"),
-                    paper="letter")
+    sections = stress_sections(view, group_colors(["ai_power", "utilities", "renewables", "brand_new"]))
+    out, n = write_document(sections, tmp_path / "s.pdf", provenance=PROV,
+                            info=DocInfo("Stress", "synthetic"), paper="letter")
     reader = PdfReader(out)
     w, h = (float(x) for x in reader.pages[0].mediabox.upper_right)
     assert (w, h) == (612, 792)
     text = "\n".join(p.extract_text() for p in reader.pages)
-    assert len(reader.pages) == len(pages) == 6
+    assert len(reader.pages) == n
     flat = text.replace("\n", " ")
     assert "A shock of -0.40 DeepSeek units (40% of a DeepSeek repeat) costs AI power book 10% of NAV" in flat
     # the heatmap shows each cell of the grid as on the page

@@ -60,23 +60,34 @@ def _market_model_ar0(closes: pd.DataFrame, ticker: str, day0: str) -> float:
 
 @pytest.mark.sample_data
 def test_pages_and_titles(report):
-    from stress.report.pages import TITLES
+    from stress.report.sections import TITLES
 
-    expected = [TITLES[k] for k in ("findings", "paths", "day0", "tests", "placebo", "rebound",
-                                    "sensitivity", "holdings")]
-    expected += ["Holdings by portfolio", TITLES["heatmap"], TITLES["waterfall"] + ": deepseek-r1",
-                 TITLES["waterfall"] + ": deepseek-repeat", TITLES["var"], TITLES["reverse"]]
-    assert len(report["pages"]) == len(expected)
-    for page, title in zip(report["pages"], expected):
-        assert title in page.replace("\n", " ")
+    flat = [p.replace("\n", " ") for p in report["pages"]]
+    assert "Executive summary" in flat[0] and "Contents" in flat[1]
+    assert "Report date 2025-02-01" in flat[0] and "Data cut-off: prices to 2026-08-03" in flat[0]
+    expected = [TITLES[k] for k in ("findings", "book", "paths", "day0", "tests", "placebo",
+                                    "rebound", "sensitivity", "fingerprint", "holdings",
+                                    "heatmap", "var", "reverse", "glossary", "limitations",
+                                    "methods")]
+    expected += [TITLES["waterfall"] + ": deepseek-r1", TITLES["waterfall"] + ": deepseek-repeat"]
+    for title in expected:
+        assert any(title in page for page in flat), title
+        assert title in flat[1]  # listed in the contents
+    outline = [o.title for o in report["reader"].outline if not isinstance(o, list)]
+    assert outline[0] == "Executive summary" and "Glossary" in outline
     n = len(report["pages"])
-    assert n == 14
     for i, page in enumerate(report["pages"], start=1):
         assert f"page {i} of {n}" in page
         assert "prices to 2026-08-03" in page and "model market" in page and "market SPY" in page
+        assert "/work/" not in page and "/tmp/" not in page  # no local absolute paths
     meta = report["reader"].metadata
     assert meta.title.startswith("DeepSeek") and "deepseek-r1" in meta.subject
     assert meta.creation_date.date().isoformat() == "2025-02-01"
+
+
+def _page(report, title: str) -> str:
+    """The first page after the summary and the contents that shows ``title``."""
+    return next(p for p in report["pages"][2:] if title in p.replace("\n", " "))
 
 
 @pytest.mark.sample_data
@@ -84,7 +95,7 @@ def test_vst_day0_abnormal_return_matches_an_independent_ols(report, sample_stor
     closes = sample_store.read_closes(["VST", "SPY"])
     ar = _market_model_ar0(closes, "VST", "2025-01-27")
     assert ar < -0.20
-    day0_page = report["pages"][2]
+    day0_page = _page(report, "Day-0 abnormal return by asset")
     assert "VST" in day0_page
     assert f"{fmt.pct(ar)}***" in day0_page  # the bar label, with its significance marks
     raw = closes["VST"].loc["2025-01-27"] / closes["VST"].loc["2025-01-24"] - 1
@@ -106,12 +117,12 @@ def test_kp_statistic_and_words_match_the_event_study(report, sample_store):
     # the KP formula, independently: BMP * sqrt((1 - r) / (1 + (N - 1) r))
     r, n = agg.mean_corr, agg.n
     assert kp[0] == pytest.approx(bmp[0] * np.sqrt((1 - r) / (1 + (n - 1) * r)), rel=1e-9)
-    findings = report["pages"][0].replace("\n", " ")
+    findings = _page(report, "Findings of the event study").replace("\n", " ")
     assert "AI-power producers fell most" in findings
     assert f"was {fmt.pct(agg.caar)} across {n} assets" in findings
     assert f"turns the BMP t into {fmt.num(kp[0])} ({fmt.p_phrase(kp[1])})" in findings
     assert f"BMP t = {fmt.num(bmp[0])}" in findings
-    tests_page = report["pages"][3]
+    tests_page = _page(report, "Significance tests")
     assert f"{fmt.num(kp[0])}\n({fmt.pval(kp[1])})" in tests_page or fmt.num(kp[0]) in tests_page
     # utilities rose on day 0
     assert res.window((0, 0), "utilities").caar > 0
@@ -127,7 +138,7 @@ def test_replay_pnl_on_the_page_matches_a_hand_computation(report, sample_store)
     values = pos["shares"].to_numpy() * closes.loc[as_of, list(pos["ticker"])].to_numpy()
     ret = (closes.loc["2025-01-27"] / closes.loc["2025-01-24"] - 1)[list(pos["ticker"])].to_numpy()
     pnl_pct = float(values @ ret / (values.sum() + cash))
-    heatmap = next(p for p in report["pages"] if "Portfolio P&L by scenario" in p)
+    heatmap = _page(report, "Portfolio P&L by scenario")
     assert fmt.pct(pnl_pct) in heatmap
     assert pnl_pct < -0.15
     grid = pd.read_csv(report["dir"] / "csv" / "pnl_grid.csv").set_index("scenario")
@@ -136,7 +147,7 @@ def test_replay_pnl_on_the_page_matches_a_hand_computation(report, sample_store)
     rev = pd.read_csv(report["dir"] / "csv" / "reverse_stress.csv").set_index("portfolio")
     k = rev.loc["ai_power", "k"]
     assert -1.5 < k < 0  # less than two DeepSeeks loses 10% of a concentrated AI-power book
-    assert f"A shock of {fmt.num(k, 2, sign=True)} DeepSeek units" in report["pages"][-1].replace("\n", " ")
+    assert f"A shock of {fmt.num(k, 2, sign=True)} DeepSeek units" in _page(report, "Reverse stress by book").replace("\n", " ")
 
 
 @pytest.mark.sample_data
@@ -166,7 +177,7 @@ def test_recovery_share_only_for_significant_day0_moves(report):
     expected = 1 - path[("ai_power", 20)] / path[("ai_power", 0)]
     assert share[("ai_power", 20)] == pytest.approx(expected, rel=1e-12)
     assert share[("utilities", 20)] != share[("utilities", 20)]  # NaN: not given
-    assert "day-0 move not significant" in report["text"]
+    assert "the day-0 move is not significant" in report["text"].replace("\n", " ")
 
 
 @pytest.mark.sample_data

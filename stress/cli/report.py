@@ -90,13 +90,13 @@ def report(ctx, event, files, groups, portfolios, out, out_dir, fixed_date, pape
     md = load_market(cfg.source(), configs, [*event_tickers(configs, options), *book_tickers(books)],
                      universe=True, warn=warn)
     built = build_report(md, configs, event, options, books, progress=progress.step)
-    progress.step(f"drawing {len(built.pages)} pages")
+    progress.step(f"laying out {len(built.sections)} sections")
     for line in built.warnings:
         warn(line)
     target = out or os.path.join("reports", f"{built.event.event_id if built.event else event}.pdf")
-    path = write_report(built, target, paper=paper, fixed_date=fixed)
+    path, n_pages = write_report(built, target, paper=paper, fixed_date=fixed)
     progress.clear()
-    click.echo(f"wrote {path} ({len(built.pages)} pages)", err=True)
+    click.echo(f"wrote {path} ({n_pages} pages)", err=True)
     if out_dir:
         written = write_tables(built, out_dir)
         click.echo(f"wrote {len(written)} CSV tables to {out_dir}", err=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from stress.errors import DataError, InputError
-from stress.report.layout import Page, Provenance, group_colors
+from stress.report.layout import Provenance, group_colors
 from stress.scenarios.runner import RunOptions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,7 +37,7 @@ class ReportOptions:
     and the named scenarios of configs/scenarios.yaml); ``reverse``: loss, fraction of
     NAV, for the reverse stress; ``n_sims``: Monte Carlo VaR draws (the default of
     ``stress run``); ``as_of``: valuation date; ``fixed_date``: the PDF's creation date
-    (reproducible output)."""
+    (reproducible output); ``fingerprint``: add the event-fingerprint page."""
 
     groups: tuple[str, ...] = ()
     model: str = "market"
@@ -53,16 +53,19 @@ class ReportOptions:
     as_of: str | None = None
     paper: str = "a4"
     fixed_date: datetime | None = None
+    fingerprint: bool = True
 
 
 @dataclass(frozen=True)
 class Report:
-    """A built report: ``pages`` to draw, the PDF ``title``/``subject``, the footer's
-    ``provenance``, the ``tables`` behind the pages (CSV name -> frame), ``warnings``."""
+    """A built report: ``sections`` to lay out (:mod:`stress.report.doc`; the first is
+    the executive summary, then contents, evidence and back matter), the PDF
+    ``title``/``subject``, the footer's ``provenance``, the ``tables`` behind the
+    sections (CSV name -> frame), ``warnings``."""
 
     title: str
     subject: str
-    pages: tuple[Page, ...]
+    sections: tuple[Any, ...]
     provenance: Provenance
     tables: Mapping[str, "pd.DataFrame"]
     warnings: tuple[str, ...] = ()
@@ -72,7 +75,7 @@ class Report:
 
     @property
     def titles(self) -> tuple[str, ...]:
-        return tuple(p.title for p in self.pages)
+        return tuple(p.title for p in self.sections)
 
 
 def default_groups(universe) -> tuple[str, ...]:
@@ -104,7 +107,9 @@ def build_report(
     from stress import analysis
     from stress.eventstudy import EventStudySpec
     from stress.report.event_view import event_view
-    from stress.report.pages import event_pages, stress_pages
+    from stress.report.appendix import appendix_sections
+    from stress.report.sections import event_sections, stress_sections
+    from stress.report.summary import summary_section
     from stress.report.words import event_findings, stress_findings
 
     universe = configs.universe
@@ -115,8 +120,11 @@ def build_report(
     spec = EventStudySpec(model=options.model, market=market, estimation=options.estimation,
                           windows=options.windows, placebo=options.placebo, seed=options.seed)
     warnings: list[str] = []
-    say(f"event study of {sum(map(len, members.values()))} assets with placebo dates")
-    result = analysis.event_study(md, configs, event, [], spec, members)
+    held = list(dict.fromkeys(t.upper() for f in files for t in f.tickers))
+    in_groups = {t for m in members.values() for t in m}
+    extra = [t for t in held if t not in in_groups and t != market]
+    say(f"event study of {sum(map(len, members.values())) + len(extra)} assets with placebo dates")
+    result = analysis.event_study(md, configs, event, extra, spec, members)
     ev = configs.events.get(result.event.id) if result.event.id in configs.events.ids else None
     event_id = result.event.id
     warnings += result.warnings
@@ -126,23 +134,35 @@ def build_report(
         sens = _sensitivity(md, configs, [t for t in result.tickers if t != market], warnings)
     view = event_view(result, groups, labels, sens)
     colors = group_colors([g.name for g in universe.groups])
+    fp = None
+    if options.fingerprint:
+        say("event fingerprint")
+        try:
+            fp = analysis.fingerprint(md, configs, members)
+        except (InputError, DataError) as exc:
+            warnings.append(f"fingerprint page left out: {exc}")
     stress = None
     if files:
         stress = _stress(md, configs, event_id, files, options, labels, warnings, say)
     paragraphs = event_findings(view) + (stress_findings(stress, event_id) if stress is not None else [])
-    pages = event_pages(view, colors, paragraphs, options.paper)
-    if stress is not None:
-        pages += stress_pages(stress, colors, options.paper)
-    tables = _tables(pages)
     tickers_used = sorted(set(result.tickers) | {market} |
                           (set(stress.holdings["ticker"]) if stress is not None else set()))
     used = result.placebo.used if result.placebo is not None else 0
     prov = provenance(md, tickers_used, spec, options, sens, stress, placebo_used=used)
+    when = (options.fixed_date or datetime.now()).strftime("%Y-%m-%d")
+    sections = [summary_section(view, stress, report_date=when, cutoff=prov.as_of,
+                                sources=prov.source, warnings=warnings)]
+    sections += event_sections(view, colors, paragraphs, held=[t for t in held if t != market],
+                               fingerprint=fp, labels=labels)
+    if stress is not None:
+        sections += stress_sections(stress, colors)
+    sections += appendix_sections(prov.settings)
+    tables = _tables(sections)
     title = f"{(ev.title if ev else '') or event_id}: AI-demand shock report"
     subject = (f"Event study of {event_id} (day 0 {result.event.day0}) for "
                f"{', '.join(labels.get(g, g) for g in groups)}"
                + (f"; stress test of {len(files)} portfolio(s)" if stress is not None else ""))
-    return Report(title, subject, tuple(pages), prov, tables, tuple(dict.fromkeys(warnings)),
+    return Report(title, subject, tuple(sections), prov, tables, tuple(dict.fromkeys(warnings)),
                   view, stress, keywords=f"event study; {event_id}; stress test; AI demand")
 
 
@@ -203,24 +223,27 @@ def provenance(md: "MarketData", tickers: Sequence[str], spec, options: ReportOp
 
 
 def summarise_sources(sources: Sequence[str]) -> str:
-    """Per-ticker sources in a few words: ``csv:/d/VST.csv`` and ``csv:/d/CEG.csv`` become
-    "csv files in /d (2 tickers)"; ``yahoo`` stays "yahoo (n tickers)"."""
-    import os
+    """Per-ticker sources in a few words, with file names but never local folders:
+    ``csv:/d/VST.csv`` and ``csv:/d/CEG.csv`` become "csv files CEG.csv, VST.csv (2
+    tickers)" (the first three names, then "..."); ``yahoo`` stays "yahoo (n tickers)"."""
+    import ntpath
 
-    groups: dict[tuple[str, str], int] = {}
+    groups: dict[str, list[str]] = {}
     for src in sources:
         kind, sep, rest = src.partition(":")
-        where = os.path.dirname(rest) if sep and ("/" in rest or "\\" in rest) else ""
-        key = (kind if sep else src, where)
-        groups[key] = groups.get(key, 0) + 1
+        name = ntpath.basename(rest.replace("\\", "/").rsplit("/", 1)[-1]) if sep and rest else ""
+        groups.setdefault(kind if sep else src, []).append(name)
     parts = []
-    for (kind, where), n in sorted(groups.items()):
-        what = f"{kind} files in {where}" if where else kind
+    for kind, names in sorted(groups.items()):
+        n = len(names)
+        files = sorted({x for x in names if x})
+        shown = ", ".join(files[:3]) + (", ..." if len(files) > 3 else "")
+        what = f"{kind} files {shown}" if files else kind
         parts.append(f"{what} ({n} ticker{'s' if n != 1 else ''})")
     return "; ".join(parts)
 
 
-def _tables(pages: Sequence[Page]) -> dict[str, "pd.DataFrame"]:
+def _tables(pages: Sequence[Any]) -> dict[str, "pd.DataFrame"]:
     out: dict[str, Any] = {}
     for p in pages:
         for name, frame in p.tables.items():
@@ -237,12 +260,13 @@ def write_tables(report: Report, out_dir: Path | str) -> list[Path]:
 
 
 def write_report(report: Report, path: Path | str, *, paper: str = "a4",
-                 fixed_date: datetime | None = None) -> Path:
-    """Draw the report into a PDF at ``path``."""
-    from stress.report.pdf import PdfInfo, write_pdf
+                 fixed_date: datetime | None = None) -> tuple[Path, int]:
+    """Lay the report out into a PDF at ``path``; returns the path and the page count."""
+    from stress.report.doc import DocInfo, write_document
 
-    info = PdfInfo(report.title, report.subject, keywords=report.keywords, created=fixed_date)
-    return write_pdf(report.pages, path, info=info, provenance=report.provenance, paper=paper)
+    info = DocInfo(report.title, report.subject, keywords=report.keywords, created=fixed_date)
+    return write_document(report.sections, path, info=info, provenance=report.provenance,
+                          paper=paper)
 
 
 def _placebo_setting(spec, used: int | None) -> str:

@@ -289,7 +289,8 @@ def size_frame(view: "EventView") -> "pd.DataFrame | None":
     return out[["window"] + [k for k, _, _ in TESTS if k in out.columns]]
 
 
-def draw_placebo(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[str, str]) -> None:
+def draw_placebo(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[str, str],
+                 size_table: bool = True) -> None:
     """One histogram per group of the placebo CAARs, the event's CAAR marked; under it
     the size check (how often each test rejects on the placebo sessions)."""
     import numpy as np
@@ -303,7 +304,7 @@ def draw_placebo(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[s
     if not groups:
         fig.text(rect[0], rect[1] + rect[3], "No placebo run (--placebo 0).", va="top")
         return
-    size = size_frame(view)
+    size = size_frame(view) if size_table else None
     table_h = (40 + 22 * (len(size) + 1)) / fh if size is not None else 0.0
     area = (rect[0], rect[1] + table_h, rect[2], rect[3] - table_h)
     main = view.main_tests()
@@ -360,13 +361,14 @@ def draw_placebo(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[s
 
 
 # ---- page 6: rebound -------------------------------------------------------------------
-def draw_rebound(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[str, str]) -> None:
+def draw_rebound(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[str, str],
+                 table: bool = True) -> None:
     """CAR from day 0 to the last horizon per group, horizons marked; a table of shares."""
     import pandas as pd
 
     reb = view.rebound
     groups = [g for g in view.groups.index if g in set(reb["group"])]
-    ax = fig.add_axes(inset(fig, sub_rect(rect, 0, 0.36, 1, 1), top=22))
+    ax = fig.add_axes(inset(fig, sub_rect(rect, 0, 0.36 if table else 0, 1, 1), top=22))
     horizons = sorted(set(view.recovered["horizon"])) if len(view.recovered) else []
     for g in groups:
         p = reb[reb["group"] == g]
@@ -382,7 +384,7 @@ def draw_rebound(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[s
     ax.set_ylabel("CAAR since day 0 (%)")
     percent_axis(ax, "y")
     ax.legend(loc="best", ncol=2 if len(groups) > 3 else 1)
-    if len(view.recovered):
+    if table and len(view.recovered):
         wide = view.recovered.pivot(index="group", columns="horizon", values="share")
         wide = wide.reindex([g for g in view.groups.index if g in wide.index])
         day0 = reb[reb["day"] == 0].set_index("group")["car"]

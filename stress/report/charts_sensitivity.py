@@ -50,7 +50,7 @@ def draw_sensitivity(fig: "Figure", rect, view: "EventView", colors: Mapping[str
     a0.set_xlabel("abnormal return per\nDeepSeek unit (%)", fontsize=7.5)
     percent_axis(a0, "x", nbins=5)
     _intervals(a1, s["beta_ai"], s["ai_lo"], s["ai_hi"], ys, cols, "s")
-    a1.set_title("Factor-based \u03b2 AI", loc="left", fontsize=9)
+    a1.set_title("Factor-based beta_ai", loc="left", fontsize=9)
     a1.set_xlabel("loading on the AI factor\n(return per unit factor return)", fontsize=7.5)
     from matplotlib.ticker import MaxNLocator
 

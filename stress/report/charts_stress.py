@@ -141,6 +141,35 @@ def draw_holdings(fig: "Figure", rect: Rect, view: "StressView", colors: Mapping
                bbox_to_anchor=(rect[0], area[1] - 2 / fh), frameon=False, borderaxespad=0)
 
 
+def draw_exposure(fig: "Figure", rect: Rect, view: "StressView", colors: Mapping[str, str]) -> None:
+    """Exposure by group per book, stacked bars (% of NAV); the legend below."""
+    import numpy as np
+
+    exp = exposure_frame(view)
+    ports = list(view.navs["portfolio"])
+    order = list(view.group_labels)
+    groups = sorted(dict.fromkeys(exp["group"]), key=lambda g: order.index(g) if g in order else len(order))
+    ax = fig.add_axes(inset(fig, rect, left=120, bottom=60, right=10, top=4))
+    ys = np.arange(len(ports))[::-1]
+    pos_left = np.zeros(len(ports))
+    neg_left = np.zeros(len(ports))
+    wide = exp.pivot(index="portfolio", columns="group", values="weight").reindex(ports).fillna(0)
+    for g in groups:
+        w = wide[g].to_numpy() if g in wide else np.zeros(len(ports))
+        left = np.where(w >= 0, pos_left, neg_left)
+        ax.barh(ys, w, left=left, color=color_of(g if g != "other" else None, colors),
+                height=0.6, label=view_label(view, g), edgecolor="white", lw=0.5)
+        pos_left += np.where(w >= 0, w, 0)
+        neg_left += np.where(w < 0, w, 0)
+    ax.set_yticks(ys, ["\n".join(wrap(p, 110, 8)) for p in ports])
+    ax.axvline(0, color=INK, lw=0.6)
+    ax.grid(axis="y", visible=False)
+    percent_axis(ax, "x")
+    ax.set_xlabel("share of NAV (%)")
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower left", ncol=4, fontsize=7,
+               bbox_to_anchor=(0.0, 0.0), frameon=False, borderaxespad=0.2)
+
+
 def view_label(view: "StressView", group: str) -> str:
     if group == "other":
         return "in no group"
@@ -172,7 +201,7 @@ def _draw_detail(fig: "Figure", rect: Rect, chunks, view: "StressView", colors) 
 
 
 # ---- heatmap ---------------------------------------------------------------------------
-def draw_heatmap(fig: "Figure", rect: Rect, view: "StressView") -> None:
+def draw_heatmap(fig: "Figure", rect: Rect, view: "StressView", with_defs: bool = True) -> None:
     import numpy as np
     from matplotlib.colors import TwoSlopeNorm
 
@@ -183,7 +212,8 @@ def draw_heatmap(fig: "Figure", rect: Rect, view: "StressView") -> None:
     n_s, n_p = vals.shape
     fh = fig.get_size_inches()[1] * 72
     fw = fig.get_size_inches()[0] * 72
-    defs = view.scenarios[["id", "label", "definition"]] if "definition" in view.scenarios else None
+    defs = (view.scenarios[["id", "label", "definition"]]
+            if with_defs and "definition" in view.scenarios else None)
     def_cols = [Column("id", "Scenario", align="left"),
                 Column("label", "Description", align="left", wrap=46),
                 Column("definition", "Definition", align="left", wrap=58)]
@@ -192,7 +222,10 @@ def draw_heatmap(fig: "Figure", rect: Rect, view: "StressView") -> None:
         fit = fit_table(defs, def_cols, rect[2] * fw, rect[3] * fh, max_font=7, min_font=6)
         defs_h = sum(fit.heights) + 34 if fit.rows_fit == len(defs) else 0.0
     cell_pt = min(24.0, (rect[3] * fh - 90 - defs_h) / max(n_s, 1))
-    if cell_pt < 13:  # no room for the definitions: they stay in scenarios.csv
+    if not with_defs:
+        cell_pt = (rect[3] * fh - 90) / max(n_s, 1)
+        defs_h = 0.0
+    elif cell_pt < 13:  # no room for the definitions: they stay in scenarios.csv
         defs_h = 0.0
         cell_pt = min(24.0, (rect[3] * fh - 90) / max(n_s, 1))
     font = max(5.5, min(8.0, cell_pt * 0.42))
@@ -211,8 +244,10 @@ def draw_heatmap(fig: "Figure", rect: Rect, view: "StressView") -> None:
                     color="white" if light else INK)
     if defs_h:  # the ids, explained in the table below
         ax.set_yticks(range(n_s), [str(s) for s in grid.index], fontsize=font)
-    else:
+    elif with_defs:
         ax.set_yticks(range(n_s), ["\n".join(wrap(r, 180, font)[:2]) for r in rows], fontsize=font)
+    else:
+        ax.set_yticks(range(n_s), [str(s) for s in grid.index], fontsize=font)
     ax.xaxis.tick_top()
     col_pt = ax.get_position().width * fig.get_size_inches()[0] * 72 / max(n_p, 1)
     heads = ["\n".join(wrap(str(c), col_pt - 6, 7.5)) for c in grid.columns]
@@ -325,7 +360,7 @@ def var_table(view: "StressView") -> "pd.DataFrame":
     return pd.DataFrame(rows)
 
 
-def draw_var(fig: "Figure", rect: Rect, view: "StressView") -> None:
+def draw_var(fig: "Figure", rect: Rect, view: "StressView", table: bool = True) -> None:
     """Bars: VaR and ES at the highest level, before (light) and stressed (dark), one
     method; below, every method and level in a table."""
     import numpy as np
@@ -340,7 +375,7 @@ def draw_var(fig: "Figure", rect: Rect, view: "StressView") -> None:
     level = float(v["level"].max())
     sel = v[(v["method"] == show) & (v["level"] == level)].set_index("portfolio")
     ports = list(dict.fromkeys(v["portfolio"]))
-    area = sub_rect(rect, 0, 0.60, 1, 1)
+    area = sub_rect(rect, 0, 0.60 if table else 0, 1, 1)
     ax = fig.add_axes(inset(fig, area, left=52, bottom=40, right=8, top=40))
     x = np.arange(len(ports))
     bars = [("var_before", "#f4a582", f"VaR {level:.0%} before"),
@@ -358,6 +393,8 @@ def draw_var(fig: "Figure", rect: Rect, view: "StressView") -> None:
     ax.set_title(f"{show.capitalize()} VaR and ES at {level:.0%} by portfolio", loc="left", pad=22)
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=4, fontsize=7, borderaxespad=0.2)
     ax.grid(axis="x", visible=False)
+    if not table:
+        return
     tab = var_table(view)
     rules = block_rules(tab["portfolio"])
     tab["portfolio"] = once_per_block(tab["portfolio"], tab["portfolio"])

@@ -42,7 +42,7 @@ EXTRA_COLOURS: tuple[str, ...] = (
     "#17becf", "#bcbd22", "#e377c2", "#9467bd", "#8c564b", "#ff7f0e", "#2ca02c",
     "#1f77b4", "#d62728", "#7f7f7f",
 )
-OTHER_COLOUR = "#c7c7c7"  # assets in no group
+OTHER_COLOUR = "#8c8c8c"  # assets in no group (readable as text on white)
 
 INK = "#222222"
 MUTED = "#666666"

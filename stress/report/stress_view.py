@@ -64,12 +64,83 @@ def stress_view(
                           "definition": definition(i), "day0": i.day0, "t0": i.t0, "t1": i.t1}
                          for i in first.scenarios])
     var, notes = _var(result, names, stressed_regime)
+    cells = cells_frame(result, names)
+    reverse = _reverse(result, names)
     return StressView(
         holdings=pd.DataFrame(holdings), navs=pd.DataFrame(navs), grid=grid, scenarios=scen,
-        contributions=pd.DataFrame(contrib), var=var, reverse=_reverse(result, names),
+        contributions=pd.DataFrame(contrib), var=var, reverse=reverse,
         focus=tuple(f for f in focus if f in ids), group_labels=dict(group_labels),
-        notes=tuple(notes),
+        notes=tuple(notes), cells=cells,
+        summary=summary_frame(cells, var, reverse, focus[0] if focus else None),
     )
+
+
+def plausibility_words(info) -> str:
+    """How plausible a scenario is, in words: a replay happened; a shock is k DeepSeek
+    units; a custom shock has its Mahalanobis distance and percentile."""
+    spec = info.spec
+    if spec.kind == "replay":
+        return "observed prices (it happened)"
+    if spec.kind == "shock":
+        return f"{abs(spec.k):g} x DeepSeek's size, hypothetical"
+    d, q = info.mahalanobis, info.percentile
+    if d == d:
+        return f"Mahalanobis distance {d:.1f}, {q * 100:.0f}th percentile of history"
+    return "hypothetical"
+
+
+def cells_frame(result: "RunResult", names: list[str]) -> pd.DataFrame:
+    """One row per (portfolio, scenario) with the CLI's caveats: the held assets whose
+    linear return falls below -100% (``note``; the cell is then not attainable) and the
+    holdings whose return was propagated by conditioning."""
+    rows = []
+    for run, name in zip(result.books, names):
+        for s, (info, g) in enumerate(zip(run.scenarios, run.grid_rows())):
+            note = g["note"]
+            prop = g["propagated"]
+            extra = f"propagated by conditioning: {prop}" if prop else ""
+            rows.append({"portfolio": name, "scenario": info.spec.id, "kind": info.spec.kind,
+                         "pnl_pct": float(g["pnl_pct"]), "attainable": not note,
+                         "plausibility": plausibility_words(info), "propagated": prop,
+                         "note": "; ".join(x for x in (note, extra) if x)})
+    return pd.DataFrame(rows, columns=["portfolio", "scenario", "kind", "pnl_pct", "attainable",
+                                       "plausibility", "propagated", "note"])
+
+
+def summary_frame(cells: pd.DataFrame, var: pd.DataFrame, reverse: pd.DataFrame,
+                  replay: str | None) -> pd.DataFrame:
+    """Per book: the event replay's P&L, the worst attainable scenario (no held asset
+    below -100%) with its plausibility, the worst scenario overall when it is not
+    attainable, stressed historical VaR/ES at the highest level, and the reverse AI
+    shock (k, or its note when not attainable). Reads the run's numbers only."""
+    rows = []
+    for name, part in cells.groupby("portfolio", sort=False):
+        row: dict = {"portfolio": name}
+        rep = part[part["scenario"] == replay] if replay else part.iloc[:0]
+        row["replay"] = float(rep["pnl_pct"].iloc[0]) if len(rep) else float("nan")
+        ok = part[part["attainable"]]
+        w = ok.loc[ok["pnl_pct"].idxmin()] if len(ok) else None
+        row["worst"] = w["scenario"] if w is not None else ""
+        row["worst_pnl"] = float(w["pnl_pct"]) if w is not None else float("nan")
+        row["worst_plausibility"] = w["plausibility"] if w is not None else ""
+        bad = part[~part["attainable"]]
+        b = bad.loc[bad["pnl_pct"].idxmin()] if len(bad) else None
+        row["unattainable"] = (f"{b['scenario']} ({b['note']})" if b is not None else "")
+        v = var[(var["portfolio"] == name)] if len(var) else var
+        hist = v[v["method"] == "historical"] if len(v) else v
+        hist = hist if len(hist) else v
+        if len(hist):
+            top = hist[hist["level"] == hist["level"].max()].iloc[0]
+            row.update(level=float(top["level"]), var_stress=float(top["var_stress"]),
+                       es_stress=float(top["es_stress"]), var_before=float(top["var_before"]),
+                       es_before=float(top["es_before"]), var_method=str(top["method"]))
+        r = reverse[reverse["portfolio"] == name] if len(reverse) else reverse
+        if len(r):
+            rr = r.iloc[0]
+            row.update(loss=float(rr["loss"]), k=float(rr["k"]), k_note=str(rr["note"] or ""),
+                       k_attainable=bool(rr["attainable"]))
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def definition(info) -> str:
@@ -123,7 +194,7 @@ def _var(result: "RunResult", names: list[str], regime: str) -> tuple[pd.DataFra
 
 def _reverse(result: "RunResult", names: list[str]) -> pd.DataFrame:
     cols = ["portfolio", "loss", "k", "pnl_per_unit", "plausible", "note", "mahalanobis",
-            "percentile"]
+            "percentile", "attainable"]
     from stress.scenarios.reverse import top_assets
 
     rows = []
@@ -141,5 +212,6 @@ def _reverse(result: "RunResult", names: list[str]) -> pd.DataFrame:
                                      row["plausible"]["note"]) if x)
         rows.append({"portfolio": name, "loss": rv.loss, "k": float(rv.k[0]),
                      "pnl_per_unit": float(rv.pnl_per_unit[0]) / run.book.nav,
-                     "plausible": plausible, "note": note, "mahalanobis": d, "percentile": q})
+                     "plausible": plausible, "note": note, "mahalanobis": d, "percentile": q,
+                     "attainable": bool(rv.k[0] == rv.k[0]) and not row["ai_shock"]["note"]})
     return pd.DataFrame(rows, columns=cols)

@@ -107,3 +107,9 @@ class StressView:
     currency: str = ""
     settings: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     notes: tuple[str, ...] = ()
+    #: one row per (portfolio, scenario): ``pnl_pct``, ``propagated`` (holdings whose
+    #: return was filled by conditioning), ``note`` (the CLI's caveat, e.g. returns below
+    #: -100%: not attainable), ``attainable``, ``plausibility`` (words)
+    cells: "pd.DataFrame | None" = None
+    #: one row per portfolio: the executive summary's figures (see stress_view.summary_frame)
+    summary: "pd.DataFrame | None" = None

@@ -2,7 +2,8 @@
 
 Each function takes a view (:mod:`stress.report.views`) and returns sentences or short
 paragraphs. The rules, in docs/methods.md, "Reports": the headline group is the one
-with the most negative main-window CAAR (the most positive if none fell); significance
+that moved most in the event's own direction (fell most for a down event, rose most for
+an up event, the largest absolute move for a control), significant groups first; significance
 is read at 1/5/10% from the clustering-robust Kolari-Pynnonen test and set beside the
 naive BMP and Patell tests; "recovered" is the rebound share of the day-0 move.
 """
@@ -35,13 +36,43 @@ def _day(iso: str) -> str:
     return f"{d:%A} {d.day} {d:%B %Y}"
 
 
-def headline_group(view: "EventView") -> str | None:
-    """The group that fell most in the main window (rose most if none fell)."""
+def headline_group(view: "EventView", level: float = 0.05) -> str | None:
+    """The group that moved most in the event's own direction in the main window: the
+    most negative CAAR for a ``down`` event, the most positive for an ``up`` event, the
+    largest absolute CAAR otherwise (controls). Groups whose move is significant by the
+    robust KP test (p < ``level``) come first; without one, the largest move in the
+    event's direction (or, if none moved that way, the largest absolute move)."""
     rows = _main_rows(view).dropna(subset=["caar"])
     if rows.empty:
         return None
-    low = rows["caar"].idxmin()
-    return low if rows.loc[low, "caar"] < 0 else rows["caar"].idxmax()
+    sign = {"down": -1.0, "up": 1.0}.get(view.direction, 0.0)
+    score = rows["caar"] * sign if sign else rows["caar"].abs()
+    sig = rows["kp_p"] < level if "kp_p" in rows else rows["caar"] != rows["caar"]
+    if sign:
+        along = score > 0
+        for pick in (sig & along, along):
+            if pick.any():
+                return score[pick].idxmax()
+        return rows["caar"].abs().idxmax()
+    return score[sig].idxmax() if sig.any() else score.idxmax()
+
+
+def move_verb(caar: float) -> str:
+    """"fell" or "rose" by the sign of a move."""
+    return "fell" if caar < 0 else "rose"
+
+
+def kept_words(share: float) -> str:
+    """A rebound share (of the day-0 move reversed by a horizon) in words that fit its
+    sign: "kept 65% (gave back 35%)", "extended by a further 20%", "fully reversed
+    (gave back 120%)"; "-" when not measured."""
+    if share != share:
+        return "-"
+    if share < 0:
+        return f"extended by a further {pct(-share, 0, sign=False)}"
+    if share >= 1:
+        return f"fully reversed (gave back {pct(share, 0, sign=False)})"
+    return f"kept {pct(1 - share, 0, sign=False)} (gave back {pct(share, 0, sign=False)})"
 
 
 def event_findings(view: "EventView") -> list[str]:
@@ -55,7 +86,9 @@ def event_findings(view: "EventView") -> list[str]:
     if top is None:
         return [f"{view.label}: no group has an abnormal return for {w}; see the warnings."]
     r = rows.loc[top]
-    verb = "fell most" if r["caar"] < 0 else "rose most"
+    verb = f"{move_verb(r['caar'])} most"
+    if view.direction in ("up", "down") and (r["caar"] < 0) != (view.direction == "down"):
+        verb = f"{move_verb(r['caar'])} most, against the event's expected direction"
     day_words = "on day 0" if view.main_window == (0, 0) else f"over days {w}"
     out.append(
         f"{view.label}. Day 0 is {when}{moved}. Of the groups studied, {_label(view, top)} "
@@ -152,12 +185,9 @@ def _recovery(view: "EventView", group: str) -> str | None:
                     f"given (CAR from day 0 to +{h}: {pct(reb['car'].iloc[0])}).")
         return f"Recovery by day +{h} cannot be measured (missing prices after the event)."
     car = f" (CAR from day 0 to +{h}: {pct(reb['car'].iloc[0])})" if len(reb) else ""
-    if share < 0:
-        lead = f"By day +{h} there was no rebound: the move extended by a further {pct(-share, 0, sign=False)} of its day-0 size{car}."
-    else:
-        lead = f"By day +{h}, {pct(share, 0, sign=False)} of the day-0 move had been recovered{car}."
-    rest = [f"day +{int(k)}: {pct(v, 0, sign=False)}" for k, v in rows.items() if k != h and v == v]
-    return lead + (" Recovered share by " + ", ".join(rest) + "." if rest else "")
+    lead = f"By day +{h} the group {kept_words(share)} of its day-0 move{car}."
+    rest = [f"day +{int(k)}: {kept_words(v)}" for k, v in rows.items() if k != h and v == v]
+    return lead + (" At " + "; ".join(rest) + "." if rest else "")
 
 
 def _movers(view: "EventView", n: int = 3) -> str | None:
@@ -171,6 +201,9 @@ def _movers(view: "EventView", n: int = 3) -> str | None:
         parts.append("largest day-0 abnormal falls: " + ", ".join(worst))
     if best:
         parts.append("largest gains: " + ", ".join(best))
+    if view.direction == "up":
+        parts = [x.replace("largest gains", "largest day-0 abnormal gains")
+                 .replace("largest day-0 abnormal falls", "largest falls") for x in parts[::-1]]
     return (parts[0][0].upper() + "; ".join(parts)[1:] + ".") if parts else None
 
 
@@ -208,18 +241,25 @@ def stress_findings(view: "StressView", event_id: str | None = None) -> list[str
         parts = [f"{p} {pct(v)}" for p, v in row.items()]
         out.append(f"Replaying {labels.get(event_id, event_id)} (buy and hold, day 0) on the "
                    f"portfolios, P&L as a share of NAV: " + "; ".join(parts) + ".")
-    vals = g.to_numpy(dtype=float)
-    if (vals == vals).any():
-        import numpy as np
-
-        i, j = np.unravel_index(np.nanargmin(vals), vals.shape)
-        sid, book = g.index[i], g.columns[j]
-        out.append(f"The worst cell of the scenario grid: {book} under \"{labels.get(sid, sid)}\", "
-                   f"{pct(vals[i, j])} of NAV.")
+    cells = view.cells
+    if cells is not None and len(cells):
+        ok = cells[cells["attainable"]]
+        if len(ok):
+            w = ok.loc[ok["pnl_pct"].idxmin()]
+            out.append(f"The worst attainable cell of the scenario grid: {w['portfolio']} under "
+                       f"\"{labels.get(w['scenario'], w['scenario'])}\", {pct(w['pnl_pct'])} of NAV "
+                       f"({w['plausibility']}).")
+        bad = cells[~cells["attainable"]]
+        if len(bad):
+            out.append(f"{len(bad)} cell{'s' if len(bad) != 1 else ''} of the grid "
+                       f"{'are' if len(bad) != 1 else 'is'} not attainable (a held asset's linear "
+                       "return is below -100%) and not used as a headline.")
     r = view.reverse.dropna(subset=["k"]) if len(view.reverse) else view.reverse
     if len(r):
         loss = pct(float(r["loss"].iloc[0]), 0, sign=False)
-        parts = [f"{p} {num(k, 2, sign=True)}" for p, k in zip(r["portfolio"], r["k"])]
+        att = r["attainable"] if "attainable" in r else [True] * len(r)
+        parts = [f"{p} {num(k, 2, sign=True)}" if a else f"{p} not attainable"
+                 for p, k, a in zip(r["portfolio"], r["k"], att)]
         out.append(f"Reverse stress: the AI-demand shock that costs {loss} of NAV, in DeepSeek "
                    f"units (DeepSeek = -1): " + "; ".join(parts) + ".")
     return out
@@ -236,8 +276,11 @@ def reverse_statements(view: "StressView") -> list[str]:
         size = (f"{abs(k):.0%} of a DeepSeek repeat" if k < 0 and abs(k) < 1
                 else f"{abs(k):.1f} times DeepSeek's size, downward" if k < 0
                 else f"an AI-demand boom {abs(k):.1f} times DeepSeek's size")
-        out.append(
-            f"A shock of {num(k, 2, sign=True)} DeepSeek units ({size}) costs {r['portfolio']} "
-            f"{pct(r['loss'], 0, sign=False)} of NAV."
-        )
+        text = (f"A shock of {num(k, 2, sign=True)} DeepSeek units ({size}) costs {r['portfolio']} "
+                f"{pct(r['loss'], 0, sign=False)} of NAV.")
+        if not r.get("attainable", True):
+            text = (f"{r['portfolio']}: no attainable AI shock costs {pct(r['loss'], 0, sign=False)} "
+                    f"of NAV. The linear answer, {num(k, 2, sign=True)} DeepSeek units, is not "
+                    f"attainable: {r.get('note') or 'it needs returns below -100%'}.")
+        out.append(text)
     return out

@@ -1,0 +1,473 @@
+"""The page engine: a report as sections of blocks, laid out by ReportLab's Platypus.
+
+Why Platypus: text, tables and page breaks are laid out by a library made for documents
+(paragraphs wrap by the font's metrics, tables split across pages and repeat their
+header, a contents page links to the sections, the PDF gets bookmarks), and it is fast:
+text is written as text, not drawn glyph by glyph. Charts are still matplotlib figures:
+each is rendered to a one-page PDF in memory and placed as a Form XObject (pdfrw), so
+the chart stays vector and its text stays selectable.
+
+A report is a list of :class:`Section` (one or more pages each, with a title in the
+contents and the bookmarks) holding blocks: :class:`Text`, :class:`Table`,
+:class:`Chart`. Nothing here knows about events or books; :mod:`stress.report.sections`
+turns the views into sections.
+
+Reproducible output: with ``created`` given, ReportLab's invariant mode is on (no clock,
+no random file id) and the creation and modification dates are ``created``, so two runs
+give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from xml.sax.saxutils import escape
+
+from stress.errors import InputError
+from stress.report.layout import INK, MUTED, RULE, Provenance
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from stress.report.tables import Column
+
+#: (width, height) in points, portrait.
+PAPER_PT: dict[str, tuple[float, float]] = {"a4": (595.2756, 841.8898), "letter": (612.0, 792.0)}
+MARGIN = 0.6 * 72
+HEADER = 0.45 * 72
+FOOTER = 0.75 * 72
+FONT, BOLD, ITALIC = "Helvetica", "Helvetica-Bold", "Helvetica-Oblique"
+ZEBRA = "#f3f3f3"
+CAVEAT = "#8a4b00"  # caveats: dark amber, readable in print and on screen
+
+
+# ---- blocks ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Text:
+    """A paragraph. ``style``: ``body``, ``lead`` (larger), ``bullet``, ``note`` (small,
+    muted), ``caveat`` (a warning beside a figure), ``h2`` (a sub-heading), ``mono``.
+    ``markup``: the text already holds ReportLab markup (``<b>``...) and is not escaped."""
+
+    text: str
+    style: str = "body"
+    markup: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of ``frame``'s ``columns`` (see :class:`stress.report.tables.Column`). It
+    splits across pages and repeats its header. ``cell_colors``/``text_colors``: (row
+    position, column key) -> colour; ``bold_rows``; ``rules_after``: row positions after
+    which a thin rule separates blocks; ``font``: point size."""
+
+    frame: "pd.DataFrame"
+    columns: Sequence["Column"]
+    cell_colors: Mapping[tuple[int, str], str] = field(default_factory=dict)
+    text_colors: Mapping[tuple[int, str], str] = field(default_factory=dict)
+    bold_rows: Sequence[int] = ()
+    rules_after: Sequence[int] = ()
+    font: float = 7.5
+    widths: Sequence[float] | None = None  # relative widths; default: by content
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A matplotlib drawing: ``draw(fig)`` draws on a figure ``height`` inches tall and
+    the text width wide (``width``: inches, default the text width)."""
+
+    draw: Callable[["Figure"], None]
+    height: float
+    width: float | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled part of the report: starts a new page, appears in the contents and the
+    bookmarks (``level`` 0 or 1), holds ``blocks``; ``tables``: the CSVs behind it."""
+
+    title: str
+    blocks: Sequence[Any]
+    subtitle: str = ""
+    tables: Mapping[str, Any] = field(default_factory=dict)
+    level: int = 0
+    new_page: bool = True
+    contents: bool = True
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    """Document metadata. ``created``: the CreationDate and ModDate (UTC); given, the
+    output is reproducible byte for byte."""
+
+    title: str
+    subject: str
+    author: str = "stress"
+    keywords: str = ""
+    created: datetime | None = None
+
+
+# ---- styles ----------------------------------------------------------------------------
+def _styles():
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.styles import ParagraphStyle
+
+    ink, muted = HexColor(INK), HexColor(MUTED)
+    body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5, textColor=ink,
+                          spaceAfter=5)
+    return {
+        "body": body,
+        "lead": ParagraphStyle("lead", parent=body, fontSize=11, leading=14.5, spaceAfter=7),
+        "bullet": ParagraphStyle("bullet", parent=body, leftIndent=11, bulletIndent=0,
+                                 spaceAfter=4),
+        "note": ParagraphStyle("note", parent=body, fontSize=7.5, leading=9.5, textColor=muted,
+                               spaceAfter=4),
+        "caveat": ParagraphStyle("caveat", parent=body, fontSize=8, leading=10,
+                                 textColor=HexColor(CAVEAT), spaceAfter=4),
+        "h1": ParagraphStyle("h1", parent=body, fontName=BOLD, fontSize=15, leading=18,
+                             spaceAfter=3),
+        "sub": ParagraphStyle("sub", parent=body, fontSize=8.5, leading=11, textColor=muted,
+                              spaceAfter=8),
+        "h2": ParagraphStyle("h2", parent=body, fontName=BOLD, fontSize=10.5, leading=13,
+                             spaceBefore=6, spaceAfter=4),
+        "mono": ParagraphStyle("mono", parent=body, fontName="Courier", fontSize=8, leading=10.5,
+                               leftIndent=11, spaceAfter=4),
+        "cell": ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9, spaceAfter=0),
+        "toc0": ParagraphStyle("toc0", parent=body, fontSize=10, leading=15, spaceAfter=0),
+        "toc1": ParagraphStyle("toc1", parent=body, fontSize=9, leading=13, leftIndent=14,
+                               textColor=muted, spaceAfter=0),
+    }
+
+
+def para(text: str, style, markup: bool = False):
+    from reportlab.platypus import Paragraph
+
+    t = text if markup else escape(text)
+    return Paragraph(t.replace("\n", "<br/>"), style)
+
+
+# ---- charts as vector forms ------------------------------------------------------------
+#: Charts use the PDF core font Helvetica, like the text: nothing to embed or subset
+#: (matplotlib's font subsetting cost most of the old report's time), and the chart's
+#: text stays extractable.
+CHART_RC = {"pdf.use14corefonts": True, "font.family": "sans-serif",
+            "font.sans-serif": ["Helvetica"], "pdf.compression": 6, "font.weight": "medium"}
+
+def figure_pdf(draw: Callable[["Figure"], None], width_in: float, height_in: float) -> bytes:
+    """``draw`` on a fresh figure, rendered to a one-page PDF (bytes, no clock in it)."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from stress.report.layout import RC
+
+    with matplotlib.rc_context({**RC, **CHART_RC}):
+        fig = Figure(figsize=(width_in, height_in))
+        draw(fig)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="pdf", metadata={"CreationDate": None, "ModDate": None,
+                                                 "Producer": None, "Creator": None})
+    return buf.getvalue()
+
+
+def _chart_flowable(pdf: bytes, width: float, height: float):
+    from pdfrw import PdfReader
+    from pdfrw.buildxobj import pagexobj
+    from pdfrw.toreportlab import makerl
+    from reportlab.platypus import Flowable
+
+    page = pagexobj(PdfReader(fdata=pdf).pages[0])
+    _ascii_strings(page, set())
+
+    class _Form(Flowable):
+        def wrap(self, aw, ah):
+            return width, height
+
+        def draw(self):
+            canv = self.canv
+            canv.saveState()
+            canv.scale(width / float(page.BBox[2]), height / float(page.BBox[3]))
+            canv.doForm(makerl(canv, page))
+            canv.restoreState()
+
+    return _Form()
+
+
+def _ascii_strings(obj, seen: set) -> None:
+    """Rewrite, in place, every PDF string of a pdfrw object tree that holds bytes
+    above 127 (e.g. a font's name table) as a hex string: ReportLab writes strings
+    through its PDFDocEncoding codec, which has no mapping for such bytes."""
+    from pdfrw import PdfArray, PdfDict
+    from pdfrw.objects.pdfstring import PdfString
+
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, PdfDict):
+        items = list(obj.iteritems())
+        for k, v in items:
+            if isinstance(v, PdfString) and any(ord(c) > 127 for c in v):
+                obj[k] = PdfString.from_bytes(v.to_bytes(), bytes_encoding="hex")
+            else:
+                _ascii_strings(v, seen)
+    elif isinstance(obj, PdfArray):
+        for i, v in enumerate(list(obj)):
+            if isinstance(v, PdfString) and any(ord(c) > 127 for c in v):
+                obj[i] = PdfString.from_bytes(v.to_bytes(), bytes_encoding="hex")
+            else:
+                _ascii_strings(v, seen)
+
+
+# ---- tables ----------------------------------------------------------------------------
+def _table_flowable(block: Table, avail: float, styles):
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+    from reportlab.platypus import Table as RLTable
+    from reportlab.platypus import TableStyle
+
+    cols = list(block.columns)
+    frame = block.frame
+    size = block.font
+    cell = ParagraphStyle("c", parent=styles["cell"], fontSize=size, leading=size * 1.2)
+    head = ParagraphStyle("h", parent=cell, fontName=BOLD)
+    aligns = {"left": 0, "center": 1, "right": 2}
+
+    def p(text, style, align):
+        st = style if align == "left" else ParagraphStyle("a", parent=style, alignment=aligns[align])
+        return Paragraph(escape(text).replace("\n", "<br/>"), st)
+
+    head_styles = {a: ParagraphStyle(f"h{a}", parent=head, alignment=aligns[a]) for a in aligns}
+    cell_styles = {a: ParagraphStyle(f"c{a}", parent=cell, alignment=aligns[a]) for a in aligns}
+    data = [[Paragraph(escape(c.label if c.label is not None else c.key).replace("\n", "<br/>"),
+                       head_styles[c.align]) for c in cols]]
+    raw = frame[[c.key for c in cols]].itertuples(index=False, name=None)
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    widths = [stringWidth(str(c.label or c.key).split("\n")[0], BOLD, size) + 8 for c in cols]
+    for i, row in enumerate(raw):
+        line = []
+        for j, (c, v) in enumerate(zip(cols, row)):
+            text = c.text(v)
+            color = block.text_colors.get((i, c.key))
+            if c.wrap is not None:
+                st = cell_styles[c.align]
+                if color:
+                    st = ParagraphStyle("t", parent=st, textColor=HexColor(color))
+                line.append(Paragraph(escape(text).replace("\n", "<br/>"), st))
+                w = min(stringWidth(text, FONT, size), c.wrap * size * 0.5) + 8
+            else:
+                line.append(text)
+                w = max(stringWidth(t, FONT, size) for t in text.split("\n")) + 8
+            widths[j] = max(widths[j], w)
+        data.append(line)
+    if block.widths is not None:
+        total = sum(block.widths)
+        col_w = [avail * w / total for w in block.widths]
+    else:
+        total = sum(widths)
+        col_w = [w * avail / total for w in widths] if total > avail else [
+            w + (avail - total) / len(widths) for w in widths]
+    style = [
+        ("FONT", (0, 0), (-1, -1), FONT, size, size * 1.2),
+        ("TEXTCOLOR", (0, 0), (-1, -1), HexColor(INK)),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, HexColor(INK)),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.8, HexColor(INK)),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    for j, c in enumerate(cols):
+        style.append(("ALIGN", (j, 0), (j, -1), c.align.upper() if c.align != "center" else "CENTER"))
+    for i in range(1, len(data)):
+        if i % 2 == 0:
+            style.append(("BACKGROUND", (0, i), (-1, i), HexColor(ZEBRA)))
+    idx = {c.key: j for j, c in enumerate(cols)}
+    for (i, key), color in block.cell_colors.items():
+        if key in idx:
+            style.append(("BACKGROUND", (idx[key], i + 1), (idx[key], i + 1), HexColor(color)))
+    for (i, key), color in block.text_colors.items():
+        if key in idx:
+            style.append(("TEXTCOLOR", (idx[key], i + 1), (idx[key], i + 1), HexColor(color)))
+    for i in block.bold_rows:
+        style.append(("FONT", (0, i + 1), (-1, i + 1), BOLD, size, size * 1.2))
+    for i in block.rules_after:
+        if i < len(data) - 2:
+            style.append(("LINEBELOW", (0, i + 1), (-1, i + 1), 0.5, HexColor(RULE)))
+    t = RLTable(data, colWidths=col_w, repeatRows=1, hAlign="LEFT")
+    t.setStyle(TableStyle(style))
+    return t
+
+
+# ---- the document ----------------------------------------------------------------------
+def write_document(
+    sections: Sequence[Section],
+    path: Path | str,
+    *,
+    info: DocInfo,
+    provenance: Provenance,
+    paper: str = "a4",
+    front: Sequence[Any] = (),
+) -> tuple[Path, int]:
+    """Lay out ``sections`` into a PDF at ``path``: the first section, a contents page,
+    then the rest. Header (report title, section title), footer (provenance, "page i of
+    n"), bookmarks per section. Returns the path and the number of pages.
+
+    Written to a temporary name first and renamed, so a failed run never leaves half a
+    PDF under the final name."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import (
+        BaseDocTemplate, CondPageBreak, Frame, KeepTogether, PageBreak, PageTemplate, Spacer,
+    )
+    from reportlab.platypus.tableofcontents import TableOfContents
+
+    if paper not in PAPER_PT:
+        raise InputError(f"--paper {paper!r}: expected one of {', '.join(PAPER_PT)}")
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{path.parent}: cannot create the folder: {exc.strerror or exc}") from None
+    tmp = path.with_name(path.name + ".part")
+    pw, ph = PAPER_PT[paper]
+    styles = _styles()
+    text_w = pw - 2 * MARGIN
+    fixed = info.created is not None
+    created = info.created or datetime.now(timezone.utc).replace(microsecond=0)
+    foot_lines = _footer_lines(provenance, text_w - 60)
+
+    class Doc(BaseDocTemplate):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            self._total = 0
+            self._count = 0
+            self._section = ""
+
+        def beforeDocument(self):
+            self._total = self._count
+            cv = self.canv
+            stamp = created.astimezone(timezone.utc)
+            cv.setDateFormatter(lambda *a: f"D:{stamp:%Y%m%d%H%M%S}+00'00'")
+            cv.setCreator("stress (ReportLab)")
+            cv.setProducer("stress (ReportLab)")
+
+        def afterPage(self):
+            self._count = self.page
+
+        def afterFlowable(self, flowable):
+            key = getattr(flowable, "_bookmark", None)
+            if key is None:
+                return
+            title, level, contents = flowable._entry
+            self.canv.bookmarkPage(key)
+            self.canv.addOutlineEntry(title, key, level=level, closed=False)
+            self._section = title
+            if contents:
+                self.notify("TOCEntry", (level, escape(title), self.page, key))
+
+    def on_page(canv, doc):
+        canv.saveState()
+        canv.setFont(FONT, 7.5)
+        canv.setFillColor(HexColor(MUTED))
+        canv.drawString(MARGIN, ph - MARGIN + 8, info.title)
+        canv.setStrokeColor(HexColor(RULE))
+        canv.setLineWidth(0.6)
+        y = MARGIN + FOOTER - 10
+        canv.line(MARGIN, y, pw - MARGIN, y)
+        canv.setFont(FONT, 6.5)
+        for i, line in enumerate(foot_lines):
+            canv.drawString(MARGIN, y - 10 - i * 8.5, line)
+        canv.setFont(FONT, 7.5)
+        total = doc._total or doc.page
+        canv.drawRightString(pw - MARGIN, y - 10, f"page {doc.page} of {total}")
+        canv.restoreState()
+
+    frame = Frame(MARGIN, MARGIN + FOOTER, text_w, ph - 2 * MARGIN - FOOTER - HEADER + 20,
+                  id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc = Doc(str(tmp), pagesize=(pw, ph), leftMargin=MARGIN, rightMargin=MARGIN,
+              topMargin=MARGIN, bottomMargin=MARGIN, title=info.title, author=info.author,
+              subject=info.subject, keywords=info.keywords, creator="stress (ReportLab)",
+              invariant=1 if fixed else 0, pageCompression=1)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
+    toc = TableOfContents(levelStyles=[styles["toc0"], styles["toc1"]], dotsMinLevel=0)
+    story: list[Any] = list(front)
+    for n, sec in enumerate(sections):
+        if n == 1:
+            if story:
+                story.append(PageBreak())
+            story.append(_heading("Contents", "contents", 0, styles, contents=False))
+            story.append(toc)
+            story.append(PageBreak())
+        elif n > 1 and sec.new_page:
+            story.append(PageBreak())
+        elif n > 1:
+            story.append(CondPageBreak(2.5 * 72))
+        story.append(_heading(sec.title, f"s{n}", min(sec.level, 1), styles, sec.contents))
+        if sec.subtitle:
+            story.append(para(sec.subtitle, styles["sub"]))
+        for b in sec.blocks:
+            story.extend(_flow(b, text_w, styles))
+    if len(sections) == 1:
+        pass
+    story.append(Spacer(1, 1))
+    try:
+        doc.multiBuild(story)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
+    return path, doc._count
+
+
+def _heading(title: str, key: str, level: int, styles, contents: bool = True):
+    p = para(title, styles["h1"] if level == 0 else styles["h2"])
+    p._bookmark = key
+    p._entry = (title, level, contents)
+    return p
+
+
+def _flow(block: Any, text_w: float, styles) -> list[Any]:
+    from reportlab.platypus import KeepTogether, Spacer
+
+    if isinstance(block, Text):
+        st = styles.get(block.style, styles["body"])
+        p = para(block.text, st, block.markup)
+        if block.style == "bullet":
+            from reportlab.platypus import Paragraph
+
+            t = block.text if block.markup else escape(block.text)
+            p = Paragraph(t, st, bulletText="\u2022")
+        return [p]
+    if isinstance(block, Table):
+        if block.frame is None or len(block.frame) == 0:
+            return []
+        return [_table_flowable(block, text_w, styles), Spacer(1, 6)]
+    if isinstance(block, Chart):
+        w = (block.width or text_w / 72)
+        pdf = figure_pdf(block.draw, w, block.height)
+        return [_chart_flowable(pdf, w * 72, block.height * 72), Spacer(1, 4)]
+    if isinstance(block, (list, tuple)):
+        return [KeepTogether([f for b in block for f in _flow(b, text_w, styles)])]
+    return [block]  # a ReportLab flowable
+
+
+def _footer_lines(provenance: Provenance, width_pt: float) -> list[str]:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    out: list[str] = []
+    for part in provenance.lines(width=10_000):
+        cur = ""
+        for w in part.split():
+            trial = f"{cur} {w}" if cur else w
+            if cur and stringWidth(trial, FONT, 6.5) > width_pt:
+                out.append(cur)
+                cur = w
+            else:
+                cur = trial
+        out.append(cur)
+    return out[:5]
