@@ -35,6 +35,7 @@ BENCHMARKS = {
     "scenario-engine": ("bench_scenarios", "stress.scenarios.engine.scenario_grid incl. contributions"),
     "store-load": ("bench_store", "100 tickers x 10 years from the price store"),
     "cli-help": ("bench_cli", "`stress --help`, whole process"),
+    "report": ("bench_report", "the DeepSeek report with the five sample books, whole process"),
 }
 
 

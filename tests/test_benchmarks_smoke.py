@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RUNNER = ROOT / "benchmarks" / "run.py"
 NAMES = ("eventstudy", "eventstudy-api", "eventstudy-multi", "placebo", "scenario-grid", "montecarlo-var",
-         "scenario-engine", "store-load", "cli-help")
+         "scenario-engine", "store-load", "cli-help", "report")
 
 
 def _rows(stdout: str) -> dict[str, list[str]]:

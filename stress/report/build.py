@@ -133,6 +133,7 @@ def build_report(
         say("sensitivities")
         sens = _sensitivity(md, configs, [t for t in result.tickers if t != market], warnings)
     view = event_view(result, groups, labels, sens)
+    view = _group_size(md, configs, event, spec, view, members, warnings)
     colors = group_colors([g.name for g in universe.groups])
     fp = None
     if options.fingerprint:
@@ -164,6 +165,26 @@ def build_report(
                + (f"; stress test of {len(files)} portfolio(s)" if stress is not None else ""))
     return Report(title, subject, tuple(sections), prov, tables, tuple(dict.fromkeys(warnings)),
                   view, stress, keywords=f"event study; {event_id}; stress test; AI demand")
+
+
+def _group_size(md, configs, event, spec, view, members, warnings):
+    """The headline group's size check on its own assets (the study `stress event-study
+    --group NAME` runs), so the summary quotes the same rates as the CLI."""
+    from dataclasses import replace
+
+    from stress import analysis
+    from stress.report.event_view import size_frame
+    from stress.report.words import headline_group
+
+    top = headline_group(view)
+    if top is None or spec.placebo == 0 or len(members) < 2:
+        return view
+    try:
+        alone = analysis.event_study(md, configs, event, [], spec, {top: members[top]})
+    except (InputError, DataError) as exc:
+        warnings.append(f"size check of {top} alone left out: {exc}")
+        return view
+    return replace(view, group_size=(top, size_frame(alone)))
 
 
 def _sensitivity(md, configs, tickers, warnings):

@@ -7,12 +7,12 @@ has the same colour on every page (``colors``: group name -> colour).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping
 
-from stress.report.drawing import draw_paragraphs, inset, note, percent_axis
+from stress.report.drawing import inset, note, percent_axis
 from stress.fmt import num, pct, pval, stars, window
 from stress.report.layout import INK, MUTED, color_of, sub_rect
-from stress.report.tables import Column, block_rules, draw_table, once_per_block, table_height
+from stress.report.tables import Column, draw_table
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -58,34 +58,6 @@ def summary_frame(view: "EventView") -> "pd.DataFrame":
         })
     return pd.DataFrame(out)
 
-
-def draw_findings(fig: "Figure", rect: Rect, view: "EventView", paragraphs: Sequence[str],
-                  colors: Mapping[str, str]) -> None:
-    summary = summary_frame(view)
-    w = window(view.main_window)
-    cols = [
-        Column("label", "Group", align="left", wrap=30),
-        Column("n", "N"),
-        Column("caar", f"CAAR {w}", pct),
-        Column("bmp_stat", "BMP t (naive)", num),
-        Column("bmp_p", "p", pval),
-        Column("kp_stat", "KP t (robust)", num),
-        Column("kp_p", "p", pval),
-        Column("placebo_p", "Placebo p", pval),
-        Column("recovered_20", "Recovered by +20", lambda v: pct(v, 0, sign=False)),
-    ]
-    fh = fig.get_size_inches()[1] * 72
-    table_h = min(0.45 * rect[3], (34 + 26 * (len(summary) + 1)) / fh)
-    text_rect = sub_rect(rect, 0, table_h / rect[3] + 0.03, 1, 1)
-    used = draw_paragraphs(fig, text_rect, paragraphs)
-    if len(summary):
-        label_y = rect[1] + rect[3] - used - 14 / fh
-        fig.text(rect[0], label_y, "Key figures by group", fontsize=9.5, weight="bold", va="bottom")
-        tcolors = {(i, "label"): color_of(g, colors) for i, g in enumerate(summary["group"])}
-        trect = (rect[0], rect[1], rect[2], label_y - 4 / fh - rect[1])
-        fit = draw_table(fig, trect, summary, cols, stretch=True, text_colors=tcolors)
-        y = label_y - 4 / fh - table_height(fit) / fh - 6 / fh
-        note(fig, rect[0], y, FINDINGS_NOTE.format(w=w), rect[2])
 
 
 FINDINGS_NOTE = (
@@ -241,27 +213,6 @@ def tests_columns() -> list[Column]:
     cols.append(Column("placebo", "Placebo p (empirical)", wrap=10))
     return cols
 
-
-def draw_tests_table(fig: "Figure", rect: Rect, frame: "pd.DataFrame") -> None:
-    """Draw (a chunk of) the tests table; p < 0.05 cells shaded."""
-    from stress.report.views import TESTS
-
-    shade = {}
-    for i, (_, r) in enumerate(frame.iterrows()):
-        for key, _, kind in TESTS:
-            p = r.get(f"{key}_p")
-            if p == p and p is not None and p < 0.05:
-                shade[(i, key)] = "#fde0dd" if kind == "naive" else "#d9f0d3"
-        p = r.get("placebo_p")
-        if p == p and p is not None and p < 0.05:
-            shade[(i, "placebo")] = "#d9f0d3"
-    shown = frame.copy()
-    shown["label"] = once_per_block(frame["label"], frame["group"])
-    body = sub_rect(rect, 0, 0.06, 1, 1)
-    fit = draw_table(fig, body, shown, tests_columns(), max_font=8, min_font=6.0,
-                     cell_colors=shade, rules_after=block_rules(frame["group"]), stretch=True)
-    used = table_height(fit) / (fig.get_size_inches()[1] * 72)
-    note(fig, rect[0], rect[1] + rect[3] - used - 0.01, TESTS_NOTE, rect[2])
 
 
 TESTS_NOTE = (

@@ -38,7 +38,10 @@ def draw_sensitivity(fig: "Figure", rect, view: "EventView", colors: Mapping[str
     for i, p in enumerate(panels):
         ax = fig.add_axes(inset(fig, p, left=46 if i == 0 else 8, bottom=46, right=8, top=16))
         ax.set_ylim(-0.7, n - 0.3)
-        ax.set_yticks(ys, s["ticker"] if i == 0 else [""] * n)
+        if i == 0:
+            ax.set_yticks(ys, s["ticker"])
+        else:  # the rows are labelled once, on the left panel: no ticks to build here
+            ax.set_yticks([])
         ax.tick_params(axis="y", labelsize=fsize, length=0)
         ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="y", visible=False)

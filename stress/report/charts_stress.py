@@ -4,20 +4,17 @@ before and under stress, and the reverse-stress statements."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING, Mapping
 
-from stress.report.drawing import draw_paragraphs, inset, note, percent_axis
-from stress.fmt import money, num, pct
-from stress.report.layout import INK, Page, color_of, content_rect, new_figure, sub_rect
+from stress.report.drawing import inset, note, percent_axis
+from stress.fmt import pct
+from stress.report.layout import INK, color_of, sub_rect
 from stress.report.tables import (
     Column,
     block_rules,
     draw_table,
     fit_table,
     once_per_block,
-    rect_points,
-    split_rows,
     table_height,
 )
 from stress.report.text import measure, wrap
@@ -31,46 +28,6 @@ if TYPE_CHECKING:  # pragma: no cover
 Rect = tuple[float, float, float, float]
 LOSS, GAIN = "#b2182b", "#2166ac"
 
-
-def pages(view: "StressView", colors: Mapping[str, str], paper: str) -> list[Page]:
-    from stress.report.pages import TITLES
-
-    out = [Page(TITLES["holdings"], partial(draw_holdings, view=view, colors=colors),
-                subtitle="Net asset value (positions plus cash) and exposure by group as a share "
-                         "of NAV; shorts are negative.",
-                tables={"navs": view.navs, "holdings": view.holdings})]
-    detail = holdings_detail(view)
-    fig = new_figure(paper)
-    rect = content_rect(paper)
-    wpt, hpt = rect_points(fig, rect)
-    cols = detail_columns(view)
-    chunks = split_rows(detail, cols, wpt / 2 - 10, hpt - 10, max_font=8, min_font=6.5)
-    per_page = [chunks[i:i + 2] for i in range(0, len(chunks), 2)]
-    for i, pair in enumerate(per_page):
-        more = f" ({i + 1} of {len(per_page)})" if len(per_page) > 1 else ""
-        out.append(Page("Holdings by portfolio" + more,
-                        partial(_draw_detail, chunks=pair, view=view, colors=colors),
-                        subtitle="Positions as of the valuation date; value in currency, weight "
-                                 "as a share of NAV."))
-    out.append(Page(TITLES["heatmap"], partial(draw_heatmap, view=view),
-                    subtitle="P&L of each book under each scenario, % of NAV (red: loss). Replays "
-                             "are buy-and-hold over the event window; shocks are in DeepSeek units.",
-                    tables={"pnl_grid": view.grid.reset_index(), "scenarios": view.scenarios}))
-    labels = view.scenarios.set_index("id")["label"] if len(view.scenarios) else {}
-    for s in view.focus:
-        out.append(Page(f"{TITLES['waterfall']}: {s}",
-                        partial(draw_waterfalls, view=view, scenario=s, colors=colors),
-                        subtitle=f"{labels.get(s, s)}. Each bar is one position's P&L (% of NAV), "
-                                 "largest first; the rest are summed; the dark bar is the book's total.",
-                        tables={f"contributions_{s}": view.contributions[
-                            view.contributions["scenario"] == s]}))
-    out.append(Page(TITLES["var"], partial(draw_var, view=view),
-                    subtitle=_var_subtitle(view), tables={"var_es": view.var, "var_es_wide": var_table(view)}))
-    out.append(Page(TITLES["reverse"], partial(draw_reverse, view=view),
-                    subtitle="The AI-demand shock, in DeepSeek units (DeepSeek itself = -1), that "
-                             "costs each book the given share of NAV.",
-                    tables={"reverse_stress": view.reverse}))
-    return out
 
 
 def _var_subtitle(view: "StressView") -> str:
@@ -86,59 +43,6 @@ def exposure_frame(view: "StressView") -> "pd.DataFrame":
     h = view.holdings.assign(group=view.holdings["group"].fillna("other"))
     return h.groupby(["portfolio", "group"], sort=False)["weight"].sum().reset_index()
 
-
-def draw_holdings(fig: "Figure", rect: Rect, view: "StressView", colors: Mapping[str, str]) -> None:
-    import numpy as np
-
-    navs = view.navs.copy()
-    h = view.holdings
-    stats = h.groupby("portfolio", sort=False).agg(
-        positions=("ticker", "size"),
-        long=("weight", lambda w: w[w > 0].sum()),
-        short=("weight", lambda w: w[w < 0].sum()),
-    )
-    navs = navs.join(stats, on="portfolio")
-    navs["cash"] = 1 - navs["long"].fillna(0) - navs["short"].fillna(0)
-    cols = [Column("portfolio", "Portfolio", align="left", wrap=26),
-            Column("file", "File", align="left", wrap=30),
-            Column("as_of", "Valued", align="left"),
-            Column("nav", "NAV", lambda v: money(v, view.currency)),
-            Column("positions", "Positions"),
-            Column("long", "Long", lambda v: pct(v, 1, sign=False)),
-            Column("short", "Short", lambda v: pct(v, 1, sign=False)),
-            Column("cash", "Cash", lambda v: pct(v, 1, sign=False))]
-    fh = fig.get_size_inches()[1] * 72
-    fit = draw_table(fig, rect, navs, cols, stretch=True)
-    used = table_height(fit) / fh
-    exp = exposure_frame(view)
-    ports = list(navs["portfolio"])
-    order = list(view.group_labels)
-    groups = sorted(dict.fromkeys(exp["group"]), key=lambda g: order.index(g) if g in order else len(order))
-    top = rect[1] + rect[3] - used - 34 / fh
-    area = (rect[0], rect[1] + 30 / fh, rect[2], top - rect[1] - 30 / fh)
-    bar_h = min(area[3], (len(ports) * 0.45 * 72 + 60) / fh)
-    area = (area[0], top - bar_h, area[2], bar_h)
-    fig.text(rect[0], top + 8 / fh, "Exposure by group (% of NAV)", fontsize=9.5, weight="bold",
-             va="bottom")
-    ax = fig.add_axes(inset(fig, area, left=120, bottom=34, right=10, top=4))
-    ys = np.arange(len(ports))[::-1]
-    pos_left = np.zeros(len(ports))
-    neg_left = np.zeros(len(ports))
-    wide = exp.pivot(index="portfolio", columns="group", values="weight").reindex(ports).fillna(0)
-    for g in groups:
-        w = wide[g].to_numpy() if g in wide else np.zeros(len(ports))
-        left = np.where(w >= 0, pos_left, neg_left)
-        ax.barh(ys, w, left=left, color=color_of(g if g != "other" else None, colors),
-                height=0.6, label=view_label(view, g), edgecolor="white", lw=0.5)
-        pos_left += np.where(w >= 0, w, 0)
-        neg_left += np.where(w < 0, w, 0)
-    ax.set_yticks(ys, ["\n".join(wrap(p, 110, 8)) for p in ports])
-    ax.axvline(0, color=INK, lw=0.6)
-    ax.grid(axis="y", visible=False)
-    percent_axis(ax, "x")
-    ax.set_xlabel("share of NAV (%)")
-    fig.legend(*ax.get_legend_handles_labels(), loc="upper left", ncol=4, fontsize=7,
-               bbox_to_anchor=(rect[0], area[1] - 2 / fh), frameon=False, borderaxespad=0)
 
 
 def draw_exposure(fig: "Figure", rect: Rect, view: "StressView", colors: Mapping[str, str]) -> None:
@@ -182,34 +86,27 @@ def holdings_detail(view: "StressView") -> "pd.DataFrame":
     return h.reset_index(drop=True)
 
 
-def detail_columns(view: "StressView") -> list[Column]:
-    return [Column("shown", "Portfolio", align="left", wrap=16),
-            Column("ticker", "Ticker", align="left"),
-            Column("value", "Value", lambda v: money(v, view.currency)),
-            Column("weight", "Weight", lambda v: pct(v, 1, sign=False))]
-
-
-def _draw_detail(fig: "Figure", rect: Rect, chunks, view: "StressView", colors) -> None:
-    for i, chunk in enumerate(chunks):
-        chunk = chunk.reset_index(drop=True)
-        # the first row of a chunk always names its portfolio
-        chunk.loc[0, "shown"] = chunk.loc[0, "portfolio"]
-        cell = sub_rect(rect, 0.52 * i, 0, 0.48 + 0.52 * i, 1)
-        tcolors = {(j, "ticker"): color_of(g, colors) for j, g in enumerate(chunk["group"])}
-        draw_table(fig, cell, chunk, detail_columns(view), max_font=8, min_font=6.5,
-                   text_colors=tcolors, rules_after=block_rules(chunk["portfolio"]), stretch=True)
-
 
 # ---- heatmap ---------------------------------------------------------------------------
-def draw_heatmap(fig: "Figure", rect: Rect, view: "StressView", with_defs: bool = True) -> None:
+def draw_heatmap(fig: "Figure", rect: Rect, view: "StressView", with_defs: bool = True,
+                 marks: Mapping[tuple[str, str], str] | None = None) -> None:
+    """The P&L grid as a heatmap. ``marks``: (scenario, portfolio) -> a word shown
+    instead of the number (e.g. "n.a." for a cell that is not attainable); such cells
+    are left uncoloured, never coloured by their linear value."""
     import numpy as np
     from matplotlib.colors import TwoSlopeNorm
 
     grid = view.grid
     labels = view.scenarios.set_index("id")["label"] if len(view.scenarios) else {}
     rows = [str(labels.get(s, s)) for s in grid.index]
-    vals = grid.to_numpy(dtype=float)
+    vals = grid.to_numpy(dtype=float).copy()
     n_s, n_p = vals.shape
+    marks = dict(marks or {})
+    shown = [[marks.get((s, p)) for p in grid.columns] for s in grid.index]
+    for i in range(n_s):
+        for j in range(n_p):
+            if shown[i][j]:
+                vals[i, j] = float("nan")
     fh = fig.get_size_inches()[1] * 72
     fw = fig.get_size_inches()[0] * 72
     defs = (view.scenarios[["id", "label", "definition"]]
@@ -238,7 +135,7 @@ def draw_heatmap(fig: "Figure", rect: Rect, view: "StressView", with_defs: bool 
     for i in range(n_s):
         for j in range(n_p):
             v = vals[i, j]
-            txt = pct(v) if v == v else "n/a"
+            txt = shown[i][j] or (pct(v) if v == v else "n/a")
             light = v == v and abs(v) > 0.55 * m
             ax.text(j, i, txt, ha="center", va="center", fontsize=font,
                     color="white" if light else INK)
@@ -418,26 +315,3 @@ def draw_var(fig: "Figure", rect: Rect, view: "StressView", table: bool = True) 
 
 
 # ---- reverse stress --------------------------------------------------------------------
-def draw_reverse(fig: "Figure", rect: Rect, view: "StressView") -> None:
-    from stress.report.words import reverse_statements
-
-    fh = fig.get_size_inches()[1] * 72
-    statements = reverse_statements(view)
-    used = draw_paragraphs(fig, sub_rect(rect, 0, 0.45, 1, 1), statements, font=11, min_font=8)
-    r = view.reverse.copy()
-    cols = [Column("portfolio", "Portfolio", align="left", wrap=26),
-            Column("loss", "Loss", lambda a: pct(a, 0, sign=False)),
-            Column("k", "k (DeepSeek units)", lambda a: num(a, 2, sign=True)),
-            Column("pnl_per_unit", "P&L of k = +1, % of NAV", lambda a: pct(a, 1)),
-            Column("plausible", "Most plausible joint shock", align="left", wrap=40)]
-    cols = [c for c in cols if c.key in r.columns]
-    top = rect[1] + rect[3] - used - 20 / fh
-    fig.text(rect[0], top, "Reverse stress by book", fontsize=9.5, weight="bold", va="bottom")
-    fit = draw_table(fig, (rect[0], rect[1], rect[2], top - 4 / fh - rect[1]), r, cols,
-                     stretch=True)
-    y = top - 4 / fh - table_height(fit) / fh - 6 / fh
-    note(fig, rect[0], y,
-         "k solves P&L(k) = -loss x NAV for the AI-demand shock through each holding's "
-         "event-based sensitivity b (with the market move of the scenario). The most plausible "
-         "joint shock is the smallest move of the holdings, in Mahalanobis distance, that "
-         "loses the same amount; its percentile says how unusual it is.", rect[2])

@@ -133,7 +133,7 @@ def _styles():
         "sub": ParagraphStyle("sub", parent=body, fontSize=8.5, leading=11, textColor=muted,
                               spaceAfter=8),
         "h2": ParagraphStyle("h2", parent=body, fontName=BOLD, fontSize=10.5, leading=13,
-                             spaceBefore=6, spaceAfter=4),
+                             spaceBefore=6, spaceAfter=4, keepWithNext=1),
         "mono": ParagraphStyle("mono", parent=body, fontName="Courier", fontSize=8, leading=10.5,
                                leftIndent=11, spaceAfter=4),
         "cell": ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9, spaceAfter=0),
@@ -157,30 +157,41 @@ def para(text: str, style, markup: bool = False):
 CHART_RC = {"pdf.use14corefonts": True, "font.family": "sans-serif",
             "font.sans-serif": ["Helvetica"], "pdf.compression": 6, "font.weight": "medium"}
 
-def figure_pdf(draw: Callable[["Figure"], None], width_in: float, height_in: float) -> bytes:
-    """``draw`` on a fresh figure, rendered to a one-page PDF (bytes, no clock in it)."""
+def charts_pdf(charts: Sequence["Chart"], width_in: float) -> bytes:
+    """Every chart as one page of a single matplotlib PDF (bytes, no clock in it): the
+    fonts and the file are written once for all charts, not once per chart."""
     import matplotlib
+    from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
     from stress.report.layout import RC
 
+    buf = io.BytesIO()
     with matplotlib.rc_context({**RC, **CHART_RC}):
-        fig = Figure(figsize=(width_in, height_in))
-        draw(fig)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="pdf", metadata={"CreationDate": None, "ModDate": None,
-                                                 "Producer": None, "Creator": None})
+        with PdfPages(buf, metadata={"CreationDate": None, "ModDate": None, "Producer": None,
+                                     "Creator": None}) as pdf:
+            for c in charts:
+                fig = Figure(figsize=(c.width or width_in, c.height))
+                c.draw(fig)
+                pdf.savefig(fig)
     return buf.getvalue()
 
 
-def _chart_flowable(pdf: bytes, width: float, height: float):
+def _chart_forms(pdf: bytes) -> list[Any]:
+    """The pages of ``pdf`` as pdfrw Form XObjects."""
     from pdfrw import PdfReader
     from pdfrw.buildxobj import pagexobj
+
+    forms = [pagexobj(page) for page in PdfReader(fdata=pdf).pages]
+    seen: set = set()
+    for f in forms:
+        _ascii_strings(f, seen)
+    return forms
+
+
+def _chart_flowable(page, width: float, height: float):
     from pdfrw.toreportlab import makerl
     from reportlab.platypus import Flowable
-
-    page = pagexobj(PdfReader(fdata=pdf).pages[0])
-    _ascii_strings(page, set())
 
     class _Form(Flowable):
         def wrap(self, aw, ah):
@@ -322,7 +333,7 @@ def write_document(
     PDF under the final name."""
     from reportlab.lib.colors import HexColor
     from reportlab.platypus import (
-        BaseDocTemplate, CondPageBreak, Frame, KeepTogether, PageBreak, PageTemplate, Spacer,
+        BaseDocTemplate, CondPageBreak, Frame, PageBreak, PageTemplate, Spacer,
     )
     from reportlab.platypus.tableofcontents import TableOfContents
 
@@ -395,6 +406,8 @@ def write_document(
               invariant=1 if fixed else 0, pageCompression=1)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
     toc = TableOfContents(levelStyles=[styles["toc0"], styles["toc1"]], dotsMinLevel=0)
+    charts = [b for sec in sections for b in _charts(sec.blocks)]
+    forms = dict(zip(map(id, charts), _chart_forms(charts_pdf(charts, text_w / 72)))) if charts else {}
     story: list[Any] = list(front)
     for n, sec in enumerate(sections):
         if n == 1:
@@ -411,7 +424,7 @@ def write_document(
         if sec.subtitle:
             story.append(para(sec.subtitle, styles["sub"]))
         for b in sec.blocks:
-            story.extend(_flow(b, text_w, styles))
+            story.extend(_flow(b, text_w, styles, forms))
     if len(sections) == 1:
         pass
     story.append(Spacer(1, 1))
@@ -431,7 +444,17 @@ def _heading(title: str, key: str, level: int, styles, contents: bool = True):
     return p
 
 
-def _flow(block: Any, text_w: float, styles) -> list[Any]:
+def _charts(blocks) -> list["Chart"]:
+    out = []
+    for b in blocks:
+        if isinstance(b, Chart):
+            out.append(b)
+        elif isinstance(b, (list, tuple)):
+            out += _charts(b)
+    return out
+
+
+def _flow(block: Any, text_w: float, styles, forms: Mapping[int, Any]) -> list[Any]:
     from reportlab.platypus import KeepTogether, Spacer
 
     if isinstance(block, Text):
@@ -449,10 +472,9 @@ def _flow(block: Any, text_w: float, styles) -> list[Any]:
         return [_table_flowable(block, text_w, styles), Spacer(1, 6)]
     if isinstance(block, Chart):
         w = (block.width or text_w / 72)
-        pdf = figure_pdf(block.draw, w, block.height)
-        return [_chart_flowable(pdf, w * 72, block.height * 72), Spacer(1, 4)]
+        return [_chart_flowable(forms[id(block)], w * 72, block.height * 72), Spacer(1, 4)]
     if isinstance(block, (list, tuple)):
-        return [KeepTogether([f for b in block for f in _flow(b, text_w, styles)])]
+        return [KeepTogether([f for b in block for f in _flow(b, text_w, styles, forms)])]
     return [block]  # a ReportLab flowable
 
 

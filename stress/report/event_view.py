@@ -182,6 +182,11 @@ def _day0_significant(result, group: str, level: float = 0.05) -> bool:
     return bool(p == p and p < level)
 
 
+def size_frame(result) -> pd.DataFrame | None:
+    """The size check of a study (rejection rate of each test on the placebo sessions)."""
+    return _size(result)
+
+
 def _size(result) -> pd.DataFrame | None:
     p = result.placebo
     if p is None or not p.windows:

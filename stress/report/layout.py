@@ -1,10 +1,5 @@
-"""The page template: paper sizes, header, footer with provenance, the group palette.
-
-Every page of a report is one matplotlib figure the size of the paper (portrait). The
-header holds the report title and the page title; the footer holds the provenance
-(data source, as-of date, fetched-at time), the key settings and "page i of n". Page
-contents go inside :func:`content_rect`, in figure-fraction coordinates, so the same
-page code fits A4 and Letter.
+"""What every page shares: the provenance of the footer, the chart settings (matplotlib
+rc), the group palette. The pages themselves are laid out by :mod:`stress.report.doc`.
 
 Colours: one palette keyed by the universe's group names, so a group has the same colour
 on every page (:func:`group_colors`).
@@ -13,19 +8,12 @@ on every page (:func:`group_colors`).
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
-
-if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.figure import Figure
+from dataclasses import dataclass
+from typing import Iterable, Mapping
 
 #: (width, height) in inches, portrait.
 PAPER: dict[str, tuple[float, float]] = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}
 
-MARGIN_IN = 0.6  # left/right/top margin, inches
-HEADER_IN = 0.95  # header band below the top margin, inches
-FOOTER_IN = 0.95  # footer band above the bottom margin, inches
-BOTTOM_IN = 0.45
 
 #: Colours of the default universe's groups (colour-blind-safe Okabe-Ito / Tableau tones).
 GROUP_COLOURS: dict[str, str] = {
@@ -118,94 +106,6 @@ def group_colors(names: Iterable[str]) -> dict[str, str]:
 
 def color_of(group: str | None, colors: Mapping[str, str]) -> str:
     return colors.get(group, OTHER_COLOUR) if group else OTHER_COLOUR
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page to be drawn: its title, a drawing function, the tables behind it.
-
-    ``draw(fig, rect)`` draws the content inside ``rect`` = (left, bottom, width,
-    height) in figure fraction. ``tables`` maps a CSV name (without ``.csv``) to the
-    frame shown on the page, written out with ``--out-dir``.
-    """
-
-    title: str
-    draw: Callable[["Figure", tuple[float, float, float, float]], None]
-    subtitle: str = ""
-    tables: Mapping[str, object] = field(default_factory=dict)
-
-
-def content_rect(paper: str) -> tuple[float, float, float, float]:
-    """(left, bottom, width, height) of the content area, figure fraction."""
-    w, h = PAPER[paper]
-    left = MARGIN_IN / w
-    bottom = (BOTTOM_IN + FOOTER_IN) / h
-    top = 1 - (MARGIN_IN + HEADER_IN) / h
-    return left, bottom, 1 - 2 * left, top - bottom
-
-
-def new_figure(paper: str) -> "Figure":
-    """An empty page-sized figure (not attached to pyplot: no global state)."""
-    from matplotlib.figure import Figure
-
-    if paper not in PAPER:
-        from stress.errors import InputError
-
-        raise InputError(f"--paper {paper!r}: expected one of {', '.join(PAPER)}")
-    return Figure(figsize=PAPER[paper])
-
-
-def stamp(
-    fig: "Figure",
-    *,
-    report_title: str,
-    title: str,
-    subtitle: str,
-    page: int,
-    pages: int,
-    provenance: Provenance,
-) -> None:
-    """Draw the header (report title, page title, subtitle) and the footer (provenance,
-    settings, "page i of n") on ``fig``."""
-    w, h = fig.get_size_inches()
-    left, right = MARGIN_IN / w, 1 - MARGIN_IN / w
-    top = 1 - MARGIN_IN / h
-    fig.text(left, top, report_title, ha="left", va="top", fontsize=8, color=MUTED)
-    from stress.report.text import line_width
-
-    size = 14.0
-    while size > 10 and line_width(title, size, bold=True) > (right - left) * w * 72:
-        size -= 0.5
-    fig.text(left, top - 0.22 / h, title, ha="left", va="top", fontsize=size, weight="bold")
-    if subtitle:
-        from stress.report.text import wrap
-
-        width_pt = (right - left) * w * 72
-        size = 8.5
-        lines = wrap(subtitle, width_pt, size)
-        while len(lines) > 2 and size > 7:
-            size -= 0.5
-            lines = wrap(subtitle, width_pt, size)
-        fig.text(left, top - 0.5 / h, "\n".join(lines), ha="left", va="top", fontsize=size,
-                 color=MUTED, linespacing=1.25)
-    rule_y = (BOTTOM_IN + FOOTER_IN - 0.12) / h
-    fig.add_artist(
-        _hline(fig, left, right, rule_y)
-    )
-    from stress.report.text import wrap
-
-    lines = [ln for part in provenance.lines(width=10_000)
-             for ln in wrap(part, (right - left) * w * 72 - 70, 6.5)]  # room for the page no.
-    fig.text(left, rule_y - 0.08 / h, "\n".join(lines), ha="left", va="top", fontsize=6.5,
-             color=MUTED, linespacing=1.35)
-    fig.text(right, rule_y - 0.08 / h, f"page {page} of {pages}", ha="right", va="top",
-             fontsize=7.5, color=MUTED)
-
-
-def _hline(fig: "Figure", x0: float, x1: float, y: float):
-    from matplotlib.lines import Line2D
-
-    return Line2D([x0, x1], [y, y], transform=fig.transFigure, color=RULE, linewidth=0.6)
 
 
 def sub_rect(

@@ -1,33 +1,11 @@
-"""Writing pages to one PDF with matplotlib's PdfPages, with metadata and reproducibility.
-
-Why PdfPages: it ships with matplotlib (already a dependency), writes vector pages
-headless, embeds TrueType subsets (text stays selectable and searchable), and takes a
-metadata dictionary. With ``fixed_date`` the output is reproducible: the creation and
-modification dates are that date, the compression level and SVG hash salt are fixed, and
-nothing else in the file depends on the clock, so two runs give the same bytes.
-"""
+"""The PDF's creation date: ``--fixed-date`` for reproducible output (the document
+itself is laid out by :mod:`stress.report.doc`)."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from pathlib import Path
-from typing import Sequence
 
 from stress.errors import InputError
-from stress.report.layout import RC, Page, Provenance, content_rect, new_figure, stamp
-
-
-@dataclass(frozen=True)
-class PdfInfo:
-    """Document metadata. ``created``: the CreationDate and ModDate (UTC)."""
-
-    title: str
-    subject: str
-    author: str = "stress"
-    keywords: str = ""
-    created: datetime | None = None
 
 
 def parse_fixed_date(text: str | None) -> datetime | None:
@@ -39,54 +17,3 @@ def parse_fixed_date(text: str | None) -> datetime | None:
     except ValueError:
         raise InputError(f"--fixed-date {text!r}: expected a date YYYY-MM-DD") from None
     return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
-
-
-def write_pdf(
-    pages: Sequence[Page],
-    path: Path | str,
-    *,
-    info: PdfInfo,
-    provenance: Provenance,
-    paper: str = "a4",
-) -> Path:
-    """Draw every page (header, content, footer with "page i of n") into ``path``.
-
-    The parent folder is created. The file is written to a temporary name first and
-    renamed, so a failed run never leaves half a PDF under the final name.
-    """
-    import matplotlib
-
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{path.parent}: cannot create the folder: {exc.strerror or exc}") from None
-    tmp = path.with_name(path.name + ".part")
-    created = info.created or datetime.now(timezone.utc).replace(microsecond=0)
-    meta = {
-        "Title": info.title,
-        "Subject": info.subject,
-        "Author": info.author,
-        "Creator": "stress (matplotlib)",
-        "Producer": "stress (matplotlib)",
-        "Keywords": info.keywords,
-        "CreationDate": created,
-        "ModDate": created,
-    }
-    with matplotlib.rc_context(RC):
-        from matplotlib.backends.backend_pdf import PdfPages
-
-        try:
-            with PdfPages(tmp, metadata=meta) as pdf:
-                n = len(pages)
-                for i, page in enumerate(pages, start=1):
-                    fig = new_figure(paper)
-                    page.draw(fig, content_rect(paper))
-                    stamp(fig, report_title=info.title, title=page.title,
-                          subtitle=page.subtitle, page=i, pages=n, provenance=provenance)
-                    pdf.savefig(fig)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    os.replace(tmp, path)
-    return path

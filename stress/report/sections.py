@@ -311,7 +311,7 @@ def _sensitivity(view: "EventView", held: Sequence[str], colors) -> Section:
 
 def _fingerprint(fp, labels: Mapping[str, str], view: "EventView") -> Section:
     frame = fp.to_frame()
-    h = min(8.3, 1.6 + 0.22 * len(fp.events))
+    h = min(7.6, 1.6 + 0.2 * len(fp.events))
     blocks = [Chart(partial(draw_fingerprint, fp=fp, labels=labels, focus=view.event_id), h),
               Text(f"Cells: CAAR {window(fp.window)} of the group (columns) on the catalogue event "
                    "(rows), in percent; marks: KP-adjusted BMP test, * p < 0.10, ** p < 0.05, "
@@ -424,9 +424,13 @@ def _heatmap(view: "StressView") -> Section:
     from stress.report import charts_stress as cst
 
     n_s = len(view.grid)
-    blocks: list = [Chart(_fr(cst.draw_heatmap, view=view, with_defs=False),
-                          min(7.0, 1.4 + 0.3 * n_s))]
     c = view.cells
+    marks = {}
+    if c is not None and len(c):
+        marks = {(s, p): "n.a." for s, p, ok in zip(c["scenario"], c["portfolio"], c["attainable"])
+                 if not ok}
+    blocks: list = [Chart(_fr(cst.draw_heatmap, view=view, with_defs=False, marks=marks),
+                          min(7.0, 1.4 + 0.3 * n_s))]
     if c is not None and len(c):
         bad = c[~c["attainable"]]
         if len(bad):

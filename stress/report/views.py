@@ -71,6 +71,9 @@ class EventView:
     reference: tuple[str, str] = ("deepseek-r1", "2025-01-27")
     band: str = "corr"  # how the CAR band was made (docs/methods.md, "Reports")
     notes: tuple[str, ...] = ()  # e.g. "2025-01-25 is a Saturday: day 0 is 2025-01-27"
+    #: the size check of the headline group's assets on their own (the rates `stress
+    #: event-study --group NAME` prints): (group, frame like ``size``), or None
+    group_size: "tuple[str, pd.DataFrame] | None" = None
 
     def main_tests(self) -> "pd.DataFrame":
         """The rows of ``tests`` for ``main_window``, indexed by group (``all`` included)."""

@@ -149,21 +149,27 @@ def _significance(r: "pd.Series") -> str:
 
 
 def _size_words(view: "EventView") -> str | None:
-    """How often each test rejects on placebo sessions (should be the test level)."""
+    """How often each test rejects on placebo sessions (should be the test level). With
+    ``view.group_size`` the rates of the headline group's assets on their own, the same
+    numbers as ``stress event-study --group NAME``; else those of all assets."""
     z = view.size
+    scope = "all assets of the study"
+    if view.group_size is not None and view.group_size[1] is not None and len(view.group_size[1]):
+        g, z = view.group_size
+        scope = f"{_label(view, g)} alone, as `stress event-study --group {g}` tests it"
     if z is None or z.empty:
         return None
     a, b = view.main_window
-    z = z[(z["a"] == a) & (z["b"] == b)].set_index("test")["rejection"]
-    if z.empty or "bmp" not in z or "kp" not in z:
+    rates = z[(z["a"] == a) & (z["b"] == b)].set_index("test")["rejection"]
+    if rates.empty or "bmp" not in rates or "kp" not in rates:
         return None
-    lv = float(view.size["level"].iloc[0])
-    n = int(view.size["n_dates"].iloc[0])
+    lv = float(z["level"].iloc[0])
+    n = int(z["n_dates"].iloc[0])
     return (
-        f"Size check on {n} placebo sessions (no event): at the {lv:.0%} level the naive BMP "
-        f"test rejects on {pct(z['bmp'], 0, sign=False)} of them and Patell on "
-        f"{pct(z.get('patell', float('nan')), 0, sign=False)}, against "
-        f"{pct(z['kp'], 0, sign=False)} for KP and {pct(z.get('crude', float('nan')), 0, sign=False)} "
+        f"Size check on {n} placebo sessions (no event; {scope}): at the {lv:.0%} level the "
+        f"naive BMP test rejects on {pct(rates['bmp'], 1, sign=False)} of them and Patell on "
+        f"{pct(rates.get('patell', float('nan')), 1, sign=False)}, against "
+        f"{pct(rates['kp'], 1, sign=False)} for KP and {pct(rates.get('crude', float('nan')), 1, sign=False)} "
         f"for the crude-dependence test; a test that rejects far more often than {lv:.0%} "
         f"without an event overstates significance."
     )
