@@ -1,0 +1,178 @@
+"""VaR/ES backtest of one book: rolling one-day forecasts, exceptions, coverage tests.
+
+Pure numeric core. The book's positions are held FIXED at today's values ``values`` (N,)
+over the whole history (a "hypothetical" P&L: what today's book would have made or lost
+each day; no trading, no intraday changes). Daily P&L pnl_t = values . r_t.
+
+For every test day t (a day whose returns are complete for every holding), the forecast
+uses the window of up to ``window`` sessions t - window .. t - 1, complete rows only (the
+rule of ``stress run``'s covariance window), and needs at least ``min_obs`` of them:
+
+* historical: the empirical VaR/ES of the window's P&L (:func:`var_es_historical`);
+* normal: mu_p, sigma_p from the window's mean and Ledoit-Wolf covariance
+  (:func:`portfolio_moments`, :func:`var_es_normal`);
+* montecarlo: :func:`var_es_montecarlo` from the same mean and covariance, seed
+  ``seed + i`` on the i-th test day (the draws are shared by the confidences).
+
+The Z2 test's null distribution is simulated under H0 (the forecast distribution is
+the true one): losses drawn on every test day from the window's empirical P&L
+(historical) or from N(mu_p, sigma_p) (normal and Monte Carlo), Z2 recomputed per draw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from stress.backtest.coverage import Coverage, coverage_tests, z2_statistic
+from stress.risk import (
+    ledoit_wolf, portfolio_moments, var_es_historical, var_es_montecarlo, var_es_normal,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from stress.backtest.result import VarBacktest
+
+METHODS = ("historical", "normal", "montecarlo")
+CONFIDENCES = (0.95, 0.99)
+
+
+@dataclass(frozen=True)
+class Forecasts:
+    """Rolling forecasts: ``rows`` (n,) the test days' row numbers in the returns;
+    ``pnl`` (n,) their P&L; ``var[method][confidence]``, ``es[...]`` (n,) positive losses;
+    ``n_obs`` (n,) window rows used; ``z2_null[method][confidence]`` (M,) simulated Z2."""
+
+    rows: np.ndarray
+    pnl: np.ndarray
+    var: dict
+    es: dict
+    n_obs: np.ndarray
+    z2_null: dict
+
+
+def rolling_forecasts(
+    returns: np.ndarray, values: np.ndarray, *, window: int = 504, min_obs: int = 60,
+    methods=METHODS, confidences=CONFIDENCES, n_sims: int = 10_000, seed: int = 0,
+    null_sims: int = 2000,
+) -> Forecasts:
+    """One-day VaR/ES forecasts for every test day (see the module docstring).
+
+    ``returns`` (T, N) daily returns of the holdings (NaN: no return that day);
+    ``values`` (N,) today's position values. ``null_sims`` 0: no Z2 simulation.
+    """
+    x = np.asarray(returns, dtype=float)
+    v = np.asarray(values, dtype=float)
+    complete = np.all(np.isfinite(x), axis=1)
+    pnl_all = np.where(complete, np.nan_to_num(x) @ v, np.nan)
+    csum = np.concatenate([[0], np.cumsum(complete)])
+    t_all = np.arange(x.shape[0])
+    counts = csum[t_all] - csum[np.maximum(t_all - window, 0)]  # complete rows in t-window..t-1
+    rows = np.flatnonzero(complete & (counts >= min_obs))
+    n = rows.size
+    var = {m: {a: np.empty(n) for a in confidences} for m in methods}
+    es = {m: {a: np.empty(n) for a in confidences} for m in methods}
+    mu_p, sd_p = np.empty(n), np.empty(n)
+    rng = np.random.default_rng(seed)
+    hist_draws = np.empty((null_sims, n)) if "historical" in methods and null_sims else None
+    for i, t in enumerate(rows):
+        lo = max(t - window, 0)
+        keep = complete[lo:t]
+        xw = x[lo:t][keep]
+        pw = pnl_all[lo:t][keep]
+        if "historical" in methods:
+            for a in confidences:
+                var["historical"][a][i], es["historical"][a][i] = var_es_historical(pw, a)
+            if hist_draws is not None:
+                hist_draws[:, i] = -rng.choice(pw, size=null_sims)
+        if "normal" in methods or "montecarlo" in methods:
+            mean = xw.mean(axis=0)
+            cov, _ = ledoit_wolf(xw)
+            mu_p[i], sd_p[i] = portfolio_moments(v, mean, cov)
+            for a in confidences:
+                if "normal" in methods:
+                    var["normal"][a][i], es["normal"][a][i] = var_es_normal(mu_p[i], sd_p[i], a)
+                if "montecarlo" in methods:
+                    var["montecarlo"][a][i], es["montecarlo"][a][i] = var_es_montecarlo(
+                        v, mean, cov, n_sims=n_sims, alpha=a, seed=seed + i)
+    z2_null: dict = {m: {} for m in methods}
+    if null_sims and n:
+        normal_draws = -(mu_p + sd_p * rng.standard_normal((null_sims, n)))
+        for m in methods:
+            draws = hist_draws if m == "historical" else normal_draws
+            for a in confidences:
+                z2_null[m][a] = z2_statistic(draws, var[m][a], es[m][a], a)
+    return Forecasts(rows=rows, pnl=pnl_all[rows], var=var, es=es, n_obs=counts[rows],
+                     z2_null=z2_null)
+
+
+def backtest_forecasts(f: Forecasts, *, size: float = 0.05,
+                       basel_days: int = 250) -> dict[tuple[str, float], Coverage]:
+    """Coverage tests per (method, confidence) of rolling forecasts."""
+    loss = -f.pnl
+    out = {}
+    for m, by_conf in f.var.items():
+        for a, var in by_conf.items():
+            out[(m, a)] = coverage_tests(loss, var, f.es[m][a], a, z2_null=f.z2_null[m].get(a),
+                                         size=size, basel_days=basel_days)
+    return out
+
+
+def backtest_book(
+    returns: "pd.DataFrame", values, *, nav: float, book: str = "book",
+    labels: dict | None = None, window: int = 504, min_obs: int = 60,
+    methods=METHODS, confidences=CONFIDENCES, n_sims: int = 10_000, seed: int = 0,
+    null_sims: int = 2000, size: float = 0.05, basel_days: int = 250,
+) -> "VarBacktest":
+    """The VaR/ES backtest of one book as a frozen result.
+
+    ``returns``: daily returns (dates x the book's tickers); ``values`` (N,) today's
+    position values in the same column order; ``nav`` for the % columns; ``labels``:
+    ISO date -> event id, to name the exceptions that fell on catalogue events.
+    """
+    import pandas as pd
+
+    from stress.backtest.result import VarBacktest
+    from stress.errors import DataError
+
+    f = rolling_forecasts(returns.to_numpy(dtype=float), np.asarray(values, dtype=float),
+                          window=window, min_obs=min_obs, methods=methods,
+                          confidences=confidences, n_sims=n_sims, seed=seed, null_sims=null_sims)
+    if f.rows.size == 0:
+        raise DataError(f"{book}: no test day with {min_obs} complete days of returns before it "
+                        f"(holdings {' '.join(returns.columns)})")
+    dates = returns.index[f.rows].strftime("%Y-%m-%d")
+    labels = labels or {}
+    tests = backtest_forecasts(f, size=size, basel_days=basel_days)
+    coverage = pd.DataFrame([{"method": m, **c.to_dict()} for (m, _), c in tests.items()])
+    cols = {"pnl": f.pnl, "loss": -f.pnl, "n_obs": f.n_obs}
+    rows = []
+    for m in methods:
+        for a in confidences:
+            key = f"{m}_{a:g}"
+            hit = -f.pnl > f.var[m][a]
+            cols.update({f"var_{key}": f.var[m][a], f"es_{key}": f.es[m][a], f"hit_{key}": hit})
+            for i in np.flatnonzero(hit):
+                rows.append({"date": dates[i], "method": m, "confidence": a,
+                             "loss": -f.pnl[i], "var": f.var[m][a][i], "es": f.es[m][a][i],
+                             "loss_pct": -f.pnl[i] / nav, "var_pct": f.var[m][a][i] / nav,
+                             "event": labels.get(dates[i], "")})
+    forecasts = pd.DataFrame(cols, index=pd.Index(dates, name="date"))
+    exc_cols = ["date", "method", "confidence", "loss", "var", "es", "loss_pct", "var_pct", "event"]
+    exceptions = pd.DataFrame(rows, columns=exc_cols)
+    if len(exceptions):
+        exceptions = exceptions.sort_values(["date", "method", "confidence"], kind="stable")
+        exceptions = exceptions.reset_index(drop=True)
+    settings = {
+        "book": book, "nav": nav, "window": window, "min_obs": min_obs,
+        "methods": list(methods), "confidences": list(confidences), "n_sims": n_sims,
+        "seed": seed, "null_sims": null_sims, "size": size, "basel_days": basel_days,
+        "first_test": dates[0], "last_test": dates[-1], "n_test": int(f.rows.size),
+        "tickers": list(returns.columns),
+        "positions": "held fixed at today's values over the whole history",
+    }
+    return VarBacktest(book=book, nav=float(nav), coverage=coverage, forecasts=forecasts,
+                       exceptions=exceptions, settings=settings)
