@@ -54,7 +54,9 @@ def test_normal_returns_cover_near_nominal():
         assert row["n"] == 2300 - 60  # from the day with min_obs = 60 complete days before it
         assert abs(row["rate"] - (1 - conf)) < 0.4 * (1 - conf)
         assert row["p_pof"] > 0.05 and row["p_ind"] > 0.01
-        assert row["z2"] > row["z2_critical"]
+        # Z2 against its simulated null at a 1% size (the null takes the window's
+        # estimates as true, so estimation error leans Z2 slightly negative)
+        assert row["z2_p"] > 0.01
 
 
 def test_fat_tails_make_normal_var_undercover_at_99():
