@@ -75,7 +75,7 @@ class SensitivityBacktest:
     """Leave-one-event-out backtest of the AI-shock sensitivities.
 
     ``predictions``: one row per (event, ticker) pair with a prediction: group, model
-    (``event`` b x s, ``factor`` beta_ai x AI move, ``two_factor``), predicted, lo, hi
+    (``event`` b x s, ``multi`` sum_k b_k s_k, ``factor`` beta_ai x AI move), predicted, lo, hi
     (the band), actual, error = actual - predicted, inside; ``by_asset`` and ``by_group``:
     n, oos_r2, corr, sign_hit, coverage, mean_error per model; ``by_event``: per event,
     group and model the mean actual and predicted AR, their ratio, the share of assets

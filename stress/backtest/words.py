@@ -64,7 +64,7 @@ def sensitivity_verdict(r) -> str:
     g = r.by_group
     parts = []
     for model, label in (("event", "the one-factor AI shock (b x s)"),
-                         ("two_factor", "the two-factor shock"),
+                         ("multi", "the multi-factor shock"),
                          ("factor", "the daily AI factor (beta_ai)")):
         row = g[(g["group"] == "all") & (g["model"] == model)]
         if not len(row):

@@ -121,6 +121,101 @@ def _render_var(r) -> None:
     click.echo("\n" + r.summary() + "\n")
 
 
+# ---- sensitivity ----------------------------------------------------------------------------
+@backtest.command("sensitivity")
+@click.argument("tickers", nargs=-1)
+@click.option("--group", "groups", multiple=True,
+              help="Add a group of configs/universe.yaml (repeatable) [default: every group but "
+                   "the basket's and the market's].")
+@click.option("--events", help="Catalogue ids, comma-separated (default: every up/down event).")
+@click.option("--factors", metavar="G1,G2",
+              help="Baskets (groups of configs/universe.yaml) of a joint multi-factor model, "
+                   "e.g. ai_power,nuclear; scored beside the one-factor model.")
+@click.option("--factor", default="SMH", show_default=True, help="AI factor of beta_ai (see `stress sensitivity`).")
+@click.option("--band", type=float, default=0.90, show_default=True, help="Level of the prediction bands.")
+@_JSON
+@_out("by_group.csv, by_asset.csv, by_event.csv and predictions.csv")
+@click.pass_context
+def sensitivity(ctx, tickers, groups, events, factors, factor, band, as_json, out) -> None:
+    """Leave one event out: predict each event's day-0 abnormal returns without it.
+
+    For every AI-demand event and asset: b from the other events, the predicted AR
+    b x s with its band, against the actual AR; beta_ai x AI move with loadings up to
+    the day before the event. Scores per asset and group: out-of-sample R^2,
+    correlation, sign hit rate, band coverage, mean error; per event the groups the
+    one-factor model missed. Formulas: docs/methods.md, Backtests.
+
+    \b
+    Example:
+      stress --offline backtest sensitivity --group nuclear --group grid --group utilities
+      stress --offline backtest sensitivity --group nuclear --factors ai_power,nuclear
+    """
+    from stress.backtest.sensitivity import backtest_sensitivity
+
+    if not 0 < band < 1:
+        raise CliError(f"--band {band}: a level strictly between 0 and 1, e.g. 0.90", 2)
+    baskets = tuple(x.strip() for x in (factors or "").split(",") if x.strip())
+    if factors is not None and len(baskets) < 2:
+        raise CliError(f"--factors {factors!r}: name two or more groups, e.g. ai_power,nuclear", 2)
+    data = _sensitivity_inputs(ctx, tickers, groups, events, baskets, factor, band)
+    result = backtest_sensitivity(data["actual"], data["var"], data["models"], events=data["events"],
+                                  tickers=data["tickers"], groups=data["groups"], band=band,
+                                  settings=data["settings"], warnings=data["warnings"])
+    for line in result.warnings:
+        warn(line)
+    if out:
+        _write(out, {k: result.to_frame(k) for k in ("by_group", "by_asset", "by_event", "predictions")})
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        _render_sensitivity(result)
+
+
+_SCORE_COLS = ["n", "oos_r2", "corr", "sign_hit", "sign_hit_big", "coverage", "mean_error"]
+
+
+def _score_rows(frame, key):
+    rows = []
+    for _, r in frame.iterrows():
+        rows.append({key: r[key], "model": r["model"], "n": r["n"], "OOS R2": r["oos_r2"],
+                     "corr": r["corr"], "sign hit": _share(r["sign_hit"]),
+                     "sign |pred|>1%": _share(r["sign_hit_big"]), "coverage": _share(r["coverage"]),
+                     "mean error": _pctf(r["mean_error"]), "mean |error|": _pctf(r["mean_abs_error"])})
+    return rows
+
+
+def _share(x) -> str:
+    return "-" if x != x else f"{x:.0%}"
+
+
+def _pctf(x) -> str:
+    return "-" if x != x else f"{x:+.2%}"
+
+
+def _render_sensitivity(r) -> None:
+    st = r.settings
+    click.echo(f"Leave-one-event-out backtest over {len(st['events'])} events; basket "
+               f"{'+'.join(st['basket'])}; {st['band']:.0%} prediction bands; models: "
+               + ", ".join(st["model_text"][m] for m in st["models"]))
+    click.echo("\nBy group (pooled asset-events; R2 = 1 - SSE / sum of squared actual ARs):")
+    print_table(_score_rows(r.by_group.sort_values(["group", "model"], key=_all_last), "group"))
+    click.echo("\nBy asset:")
+    print_table(_score_rows(r.by_asset, "ticker"))
+    ev = r.by_event
+    missed = ev[ev["missed"]]
+    if len(missed):
+        click.echo("\nMissed (most of a group's assets outside the band): mean actual vs predicted AR")
+        print_table([{"event": m.event, "group": m.group, "model": m.model, "n": m.n,
+                      "actual": _pctf(m.actual), "predicted": _pctf(m.predicted),
+                      "actual/predicted": "-" if m.ratio != m.ratio else f"{m.ratio:.1f}x",
+                      "outside": _share(m.outside)} for m in missed.itertuples()])
+    click.echo("\n" + r.summary() + "\n")
+
+
+def _all_last(col):
+    return col.map(lambda g: "~" if g == "all" else g) if col.name == "group" else col
+
+
 def _write(out: str, frames: dict, index=()) -> None:
     paths = write_frames(out, frames, index=index)
     click.echo(f"wrote {', '.join(p.name for p in paths)} to {paths[0].parent}", err=True)
@@ -164,3 +259,74 @@ def _day0s(calendar) -> dict:
             continue
         labels.setdefault(f"{day0:%Y-%m-%d}", e.id)
     return labels
+
+
+def _sensitivity_inputs(ctx, tickers, groups, events, baskets, factor, band) -> dict:
+    """Day-0 abnormal returns, their variances, the basket shocks and the three models'
+    out-of-sample predictions; the same resolve/load/abnormal-return calls as
+    :func:`stress.sensitivity.estimate.compute`."""
+    import numpy as np
+
+    from stress.backtest.sensitivity import factor_predictions, leave_one_out
+    from stress.config import load_universe
+    from stress.sensitivity.estimate import _event_positions, factor_returns
+    from stress.sensitivity.event_based import basket_shocks, event_abnormal_returns
+    from stress.sensitivity.inputs import load_returns, resolve
+    from stress.sensitivity.spec import DEFAULT_BASKET_GROUP, SensitivitySpec
+
+    universe = load_universe()
+    names = [t.strip().upper() for t in tickers if t.strip()]
+    if groups:
+        names += list(universe.tickers(list(groups)))
+    if not names:
+        skip = {DEFAULT_BASKET_GROUP, "market"}
+        names = [t for g in universe.groups if g.name not in skip for t in g.tickers]
+        names = [t for t in names if t not in universe.group(DEFAULT_BASKET_GROUP).tickers
+                 and t != universe.market]
+    names = list(dict.fromkeys(names))
+    extra = [t for g in baskets for t in universe.group(g).tickers]
+    s = settings(ctx)
+    spec = SensitivitySpec(tickers=tuple(dict.fromkeys(names + extra)),
+                           events=tuple(e.strip() for e in events.split(",")) if events else None,
+                           factor=factor)
+    r = resolve(s.store(), spec, offline=s.offline, fetcher=s.fetcher())
+    data = load_returns(s.store(), r)
+    R = data.returns
+    cols = list(r.columns)
+    Y = R[cols].to_numpy(dtype=float)
+    mkt = R[r.market].to_numpy(dtype=float)
+    evs, pos, _, warnings = _event_positions(r, R.index, spec.window)
+    ids = [e.id for e in evs]
+    ref = ids.index(r.reference.id)
+    sel = np.array([e in r.events for e in evs])
+    car0, var0 = event_abnormal_returns(Y, mkt, pos, window=(0, 0), estimation=spec.estimation,
+                                        min_estimation=spec.min_estimation)
+
+    def shocks(members):
+        members = [t for t in members if t in cols]
+        exclude = np.array([members.index(t) if t in members else -1 for t in cols])
+        return basket_shocks(car0[:, [cols.index(t) for t in members]], ref, exclude)[0]
+
+    assets = [t for t in names if t in cols and t != r.market]
+    aidx = [cols.index(t) for t in assets]
+    y, v = car0[sel][:, aidx], var0[sel][:, aidx]
+    s1 = shocks(list(r.basket))[sel][:, aidx]
+    models = {"event": leave_one_out(y, s1, v, min_events=spec.min_events, band=band)}
+    text = {"event": f"event (b x s, s = {'+'.join(r.basket)} basket in {r.reference.id} units)"}
+    if baskets:
+        S = np.stack([shocks(list(universe.group(g).tickers))[sel][:, aidx] for g in baskets], -1)
+        models["multi"] = leave_one_out(y, S, v, min_events=spec.min_events, band=band)
+        text["multi"] = f"multi ({' + '.join(baskets)} baskets, joint WLS)"
+    F = factor_returns(R, r.factor.long, r.factor.short)
+    models["factor"] = factor_predictions(Y[:, aidx], mkt, F, pos[sel], factor_window=spec.factor_window,
+                                          min_obs=spec.min_factor_obs, band=band)
+    text["factor"] = f"factor (beta_ai x {r.factor.text} move, {spec.factor_window} sessions before day 0)"
+    missing = [t for t in names if t not in assets]
+    if missing:
+        warnings.append(f"no backtest for {' '.join(missing)} (no prices, or the market index)")
+    st = {"basket": list(r.basket), "factors": list(baskets), "factor": r.factor.text,
+          "market": r.market, "as_of": f"{data.as_of:%Y-%m-%d}", "model_text": text,
+          "day0": {i: f"{R.index[p]:%Y-%m-%d}" for i, p, u in zip(ids, pos, sel) if u}}
+    return {"actual": y, "var": v, "models": models, "events": [i for i, u in zip(ids, sel) if u],
+            "tickers": assets, "groups": {t: r.groups.get(t) for t in assets}, "settings": st,
+            "warnings": list(data.warnings) + warnings}
