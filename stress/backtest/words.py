@@ -108,6 +108,7 @@ def propagation_verdict(r) -> str:
          f"of the propagated assets {cover:.0%} of the time ({cover_w}).")
     worst = ev.sort_values("coverage").head(3)
     s += " Lowest coverage: " + "; ".join(
-        f"{i} {row.coverage:.0%} (conditioning moves at the {row.percentile:.1%} percentile)"
+        f"{i} {row.coverage:.0%} (conditioning moves this far from normal have probability "
+        f"{row['tail']:.2g})"
         for i, row in worst.iterrows()) + "."
     return s

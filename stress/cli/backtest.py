@@ -216,6 +216,72 @@ def _all_last(col):
     return col.map(lambda g: "~" if g == "all" else g) if col.name == "group" else col
 
 
+# ---- propagation ----------------------------------------------------------------------------
+@backtest.command("propagation")
+@click.option("--condition", metavar="T1,T2",
+              help="Tickers whose day-0 returns are imposed [default: the market and the ai_power basket].")
+@click.option("--events", help="Catalogue ids, comma-separated (default: every catalogue event).")
+@click.option("--cov-window", type=int, default=504, show_default=True, metavar="N",
+              help="Sessions before day 0 for the covariance.")
+@click.option("--band", type=float, default=0.90, show_default=True, help="Level of the conditional bands.")
+@_JSON
+@_out("events.csv and assets.csv")
+@click.pass_context
+def propagation(ctx, condition, events, cov_window, band, as_json, out) -> None:
+    """Propagate each event's observed day-0 moves and compare with what happened.
+
+    For every catalogue event: impose the day-0 returns of the conditioning tickers,
+    propagate them to every other ticker of configs/universe.yaml (the custom-scenario
+    method, covariance of the COV_WINDOW sessions before day 0), and report how often
+    the conditional bands held the actual returns and how extreme the event was
+    (Mahalanobis percentile). Formulas: docs/methods.md, Backtests.
+
+    \b
+    Example:
+      stress --offline backtest propagation
+      stress --offline backtest propagation --condition VST,CEG,SPY --events deepseek-r1 --json
+    """
+    from stress.backtest.propagation import propagation_backtest
+
+    if not 0 < band < 1:
+        raise CliError(f"--band {band}: a level strictly between 0 and 1, e.g. 0.90", 2)
+    if cov_window < 10:
+        raise CliError(f"--cov-window {cov_window}: at least 10 sessions", 2)
+    returns, evs, cond, groups, warnings = _propagation_inputs(ctx, condition, events)
+    result = propagation_backtest(returns, evs, cond, groups=groups, cov_window=cov_window,
+                                  min_obs=min(60, cov_window), band=band)
+    for line in warnings + list(result.warnings):
+        warn(line)
+    if out:
+        _write(out, {"events": result.to_frame("events"), "assets": result.to_frame("assets")},
+               index=["events"])
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        _render_propagation(result)
+
+
+def _render_propagation(r) -> None:
+    st = r.settings
+    click.echo(f"Conditioning on the day-0 returns of {' '.join(st['condition'])}; "
+               f"{st['method']} ({st['cov_window']} sessions); {st['band']:.0%} bands.")
+    rows = [{"event": i, "day0": e["day0"], "assets": e["n_assets"], "coverage": _share(e["coverage"]),
+             "mean |z|": e["mean_abs_z"], "mean |error|": f"{e['mean_abs_error']:.2%}",
+             "d (given)": e["mahalanobis"], "P(farther) given": f"{e['tail']:.2g}",
+             "d (rest)": e["joint_d"], "P(farther) rest": f"{e['joint_tail']:.2g}",
+             "left out": e["left_out"]}
+            for i, e in r.events.iterrows()]
+    print_table(rows)
+    a = r.assets
+    if len(a):
+        click.echo("\nCoverage by group over all events:")
+        g = a.groupby("group", sort=False)["inside"].agg(["size", "mean"])
+        print_table([{"group": k, "asset-events": int(v["size"]), "coverage": _share(v["mean"])}
+                     for k, v in g.iterrows()]
+                    + [{"group": "all", "asset-events": len(a), "coverage": _share(a["inside"].mean())}])
+    click.echo("\n" + r.summary() + "\n")
+
+
 def _write(out: str, frames: dict, index=()) -> None:
     paths = write_frames(out, frames, index=index)
     click.echo(f"wrote {', '.join(p.name for p in paths)} to {paths[0].parent}", err=True)
@@ -330,3 +396,38 @@ def _sensitivity_inputs(ctx, tickers, groups, events, baskets, factor, band) -> 
     return {"actual": y, "var": v, "models": models, "events": [i for i, u in zip(ids, sel) if u],
             "tickers": assets, "groups": {t: r.groups.get(t) for t in assets}, "settings": st,
             "warnings": list(data.warnings) + warnings}
+
+
+def _propagation_inputs(ctx, condition, events):
+    """Daily returns of every universe ticker on the market's sessions, the events' day
+    0s, the conditioning tickers and the groups (same calls as ``stress run``)."""
+    from stress.config import load_universe
+    from stress.data.provider import load_closes
+    from stress.events import load_events, map_to_session
+    from stress.returns import to_returns
+    from stress.sensitivity.spec import DEFAULT_BASKET_GROUP
+
+    s = settings(ctx)
+    universe = load_universe()
+    market = universe.market
+    if condition:
+        cond = [t.strip().upper() for t in condition.split(",") if t.strip()]
+    else:
+        cond = [market, *universe.group(DEFAULT_BASKET_GROUP).tickers]
+    tickers = list(dict.fromkeys([market, *universe.tickers(), *cond]))
+    warnings: list[str] = []
+    closes = load_closes(s.store(), tickers, offline=s.offline, fetcher=s.fetcher(), warn=warnings.append)
+    closes = closes.reindex(closes[market].dropna().index)
+    returns = to_returns(closes)
+    catalogue = load_events()
+    chosen = [catalogue.get(i.strip()) for i in events.split(",")] if events else list(catalogue)
+    evs = []
+    for e in chosen:
+        try:
+            day0, _, _ = map_to_session(e.date, returns.index)
+        except Exception:
+            warnings.append(f"{e.id} ({e.date}): outside the market data; skipped")
+            continue
+        evs.append((e.id, day0))
+    groups = {t: universe.group_of(t) for t in tickers}
+    return returns, evs, cond, groups, warnings
