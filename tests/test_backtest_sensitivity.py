@@ -153,7 +153,11 @@ def test_real_catalogue(sample_home):
     # deepseek-r1 left out: b x s with s = -1 is the sensitivity command's out-of-sample
     # implied DeepSeek move (an independent pipeline through `stress sensitivity`)
     ref = run(cli, ["--offline", "sensitivity", "CCJ", "DUK", "--json"], catch_exceptions=False)
-    comp = {a["ticker"]: a["comparison"] for a in json.loads(ref.stdout)["assets"]}
+    sens = {a["ticker"]: a for a in json.loads(ref.stdout)["assets"]}
+    comp = {t: a["comparison"] for t, a in sens.items()}
+    by_asset = {(a["ticker"], a["model"]): a for a in out["by_asset"]}
+    for t in ("CCJ", "DUK"):  # the sensitivity table's OOS R2 column is this backtest's
+        assert sens[t]["event"]["oos_r2"] == pytest.approx(by_asset[(t, "event")]["oos_r2"], rel=1e-9)
     for t in ("CCJ", "DUK"):
         p = pred[("deepseek-r1", t, "event")]
         assert p["predicted"] == pytest.approx(comp[t]["event_implied"], rel=1e-9)
@@ -163,3 +167,16 @@ def test_real_catalogue(sample_home):
     assert {m for _, m in groups} == {"event", "multi", "factor"}
     assert len(out["settings"]["events"]) >= 15
     assert out["verdict"].startswith("Out of sample")
+
+
+def test_sensitivity_table_oos_r2_is_the_leave_one_out_r2():
+    from stress.sensitivity.outofsample import oos_r2
+
+    rng = np.random.default_rng(9)
+    y = rng.normal(size=(10, 3))
+    p = y + rng.normal(scale=0.5, size=(10, 3))
+    p[2, 0] = np.nan
+    got = oos_r2(y, p)
+    for j in range(3):
+        ok = np.isfinite(p[:, j])
+        assert got[j] == pytest.approx(1 - np.sum((y[ok, j] - p[ok, j]) ** 2) / np.sum(y[ok, j] ** 2))

@@ -106,6 +106,7 @@ def _render(result) -> None:
         rows.append({
             "ticker": t, "group": r["group"], "b": r["b"], "se": r["se"],
             "95% CI": _ci(r["ci_lo"], r["ci_hi"]), "n": r["n_events"], "R2": r["r2"],
+            "OOS R2": r["oos_r2"],
             "b_shrunk": r["b_shrunk"], "w": r["w_shrunk"],
             "beta_ai": r["beta_ai"], "se_ai": r["se_ai"], "95% CI ai": _ci(r["ci_ai_lo"], r["ci_ai_hi"]),
             "beta_mkt": r["beta_mkt"], "note": r["reason"] or r["factor_reason"] or "",

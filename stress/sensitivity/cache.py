@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from stress.sensitivity.inputs import Resolved
 
 #: bump when the estimator or the payload changes, so old entries are not reused
-CACHE_VERSION = "sensitivity-2"
+CACHE_VERSION = "sensitivity-3"
 
 
 def cache_key(store: "PriceStore", r: "Resolved") -> str:
