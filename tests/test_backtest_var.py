@@ -42,6 +42,24 @@ def test_forecast_uses_the_window_before_the_day():
         assert f.pnl[i] == pytest.approx(x[t] @ v)
 
 
+def test_monte_carlo_day_equals_the_risk_core():
+    from stress.risk import var_es_montecarlo
+
+    rng = np.random.default_rng(7)
+    x = rng.multivariate_normal([0, 0, 0], np.diag([1.0, 2.0, 0.5]) * 1e-4, size=300)
+    v = np.array([3e5, -1e5, 2e5])
+    f = rolling_forecasts(x, v, window=120, min_obs=100, methods=("montecarlo",),
+                          confidences=(0.95, 0.99), n_sims=3000, seed=4, null_sims=0)
+    for i in (0, 77, len(f.rows) - 1):
+        t = f.rows[i]
+        w = x[t - 120 if t >= 120 else 0:t]
+        cov, _ = ledoit_wolf(w)
+        for a in (0.95, 0.99):
+            ref = var_es_montecarlo(v, w.mean(axis=0), cov, n_sims=3000, alpha=a, seed=4)
+            assert f.var["montecarlo"][a][i] == pytest.approx(ref.var, rel=1e-9)
+            assert f.es["montecarlo"][a][i] == pytest.approx(ref.es, rel=1e-9)
+
+
 def test_normal_returns_cover_near_nominal():
     rng = np.random.default_rng(11)
     cov = np.array([[1.0, 0.5], [0.5, 2.0]]) * 1e-4

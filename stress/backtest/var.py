@@ -11,8 +11,12 @@ rule of ``stress run``'s covariance window), and needs at least ``min_obs`` of t
 * historical: the empirical VaR/ES of the window's P&L (:func:`var_es_historical`);
 * normal: mu_p, sigma_p from the window's mean and Ledoit-Wolf covariance
   (:func:`portfolio_moments`, :func:`var_es_normal`);
-* montecarlo: :func:`var_es_montecarlo` from the same mean and covariance, seed
-  ``seed + i`` on the i-th test day (the draws are shared by the confidences).
+* montecarlo: the draw rule of :func:`var_es_montecarlo` from the same mean and
+  covariance, vectorised over the test days: ONE matrix Z (n_sims, N) of standard
+  normals from ``default_rng(seed)`` is shared by all days (common random numbers), day
+  d's P&L draws are v . mean_d + Z (L_d' v) with L_d L_d' = S_d, and the empirical
+  estimator (:func:`var_es_historical`) runs on all days at once. Day d alone equals
+  ``var_es_montecarlo(v, mean_d, S_d, n_sims, alpha, seed)`` (the tests check it).
 
 The Z2 test's null distribution is simulated under H0 (the forecast distribution is
 the true one): losses drawn on every test day from the window's empirical P&L
@@ -27,9 +31,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from stress.backtest.coverage import Coverage, coverage_tests, z2_statistic
-from stress.risk import (
-    ledoit_wolf, portfolio_moments, var_es_historical, var_es_montecarlo, var_es_normal,
-)
+from stress.risk import ledoit_wolf, portfolio_moments, var_es_historical, var_es_normal
+from stress.risk._checks import psd_factor
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -76,7 +79,8 @@ def rolling_forecasts(
     var = {m: {a: np.empty(n) for a in confidences} for m in methods}
     es = {m: {a: np.empty(n) for a in confidences} for m in methods}
     mu_p, sd_p = np.empty(n), np.empty(n)
-    rng = np.random.default_rng(seed)
+    loads = np.empty((x.shape[1], n))  # L_d' v per test day (Monte Carlo)
+    rng = np.random.default_rng([seed, 1])  # the Z2 null's stream, apart from the Monte Carlo one
     hist_draws = np.empty((null_sims, n)) if "historical" in methods and null_sims else None
     for i, t in enumerate(rows):
         lo = max(t - window, 0)
@@ -92,12 +96,17 @@ def rolling_forecasts(
             mean = xw.mean(axis=0)
             cov, _ = ledoit_wolf(xw)
             mu_p[i], sd_p[i] = portfolio_moments(v, mean, cov)
-            for a in confidences:
-                if "normal" in methods:
+            if "normal" in methods:
+                for a in confidences:
                     var["normal"][a][i], es["normal"][a][i] = var_es_normal(mu_p[i], sd_p[i], a)
-                if "montecarlo" in methods:
-                    var["montecarlo"][a][i], es["montecarlo"][a][i] = var_es_montecarlo(
-                        v, mean, cov, n_sims=n_sims, alpha=a, seed=seed + i)
+            loads[:, i] = psd_factor(cov).T @ v
+    if "montecarlo" in methods and n:
+        z = np.random.default_rng(seed).standard_normal((int(n_sims), x.shape[1]))
+        for lo in range(0, n, 128):  # blocks of days: (n_sims, 128) P&L at a time
+            blk = slice(lo, min(lo + 128, n))
+            draws = mu_p[blk] + z @ loads[:, blk]
+            for a in confidences:
+                var["montecarlo"][a][blk], es["montecarlo"][a][blk] = var_es_historical(draws, a)
     z2_null: dict = {m: {} for m in methods}
     if null_sims and n:
         normal_draws = -(mu_p + sd_p * rng.standard_normal((null_sims, n)))

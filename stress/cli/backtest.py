@@ -47,7 +47,7 @@ def backtest() -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--nav", type=float, default=None, help="Notional NAV of weight books [default: 1,000,000].")
 @_JSON
-@_out("coverage.csv, exceptions.csv and forecasts.csv (prefixed by the book's name)")
+@_out("<book>_coverage.csv, <book>_exceptions.csv and <book>_forecasts.csv (<book>: the file name)")
 @click.pass_context
 def var(ctx, portfolios, window, min_obs, confidences, sims, null_sims, seed, nav, as_json, out) -> None:
     """Rolling one-day VaR/ES of each book, its exceptions and coverage tests.
@@ -72,24 +72,34 @@ def var(ctx, portfolios, window, min_obs, confidences, sims, null_sims, seed, na
     if sims < 100:
         raise CliError(f"--sims {sims}: at least 100 draws", 2)
     books, labels, warnings = _books(ctx, portfolios, nav)
-    results = []
+    results, stems = [], []
     for book, returns, values in books:
+        stems.append(_stem(book.file))
         results.append(backtest_book(returns, values, nav=book.nav, book=book.name, labels=labels,
                                      window=window, min_obs=min_obs, confidences=confidences,
                                      n_sims=sims, null_sims=null_sims, seed=seed))
     for line in warnings:
         warn(line)
     if out:
+        if len(set(stems)) < len(stems):
+            raise CliError("--out: two books have the same file name; run them separately", 2)
         frames = {}
-        for r in results:
+        for stem, r in zip(stems, results):
             for kind in ("coverage", "exceptions", "forecasts"):
-                frames[f"{r.book}_{kind}"] = r.to_frame(kind)
-        _write(out, frames, index=[f"{r.book}_forecasts" for r in results])
+                frames[f"{stem}_{kind}"] = r.to_frame(kind)
+        _write(out, frames, index=[f"{stem}_forecasts" for stem in stems])
     if as_json:
         echo_json({"books": [r.to_dict() for r in results]})
         return
     for r in results:
         _render_var(r)
+
+
+def _stem(path: str) -> str:
+    import re
+    from pathlib import Path
+
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(path).stem)
 
 
 def _render_var(r) -> None:
