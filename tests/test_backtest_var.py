@@ -132,3 +132,31 @@ def test_bad_confidence_is_one_line(tmp_path):
     p.write_text("ticker,shares\nVST,1\n")
     res = CliRunner().invoke(cli, ["--offline", "backtest", "var", str(p), "--confidence", "99"])
     assert res.exit_code == 2 and "--confidence 99.0" in res.output
+
+
+def test_horizon_periods_do_not_overlap_and_sum_the_pnl():
+    from stress.risk import var_es_historical, var_es_montecarlo
+
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((400, 2)) * 0.01
+    x[200, 0] = np.nan
+    v = np.array([5e5, 5e5])
+    h = 5
+    f = rolling_forecasts(x, v, window=150, min_obs=100, confidences=(0.99,), n_sims=2000,
+                          null_sims=0, horizon=h)
+    assert np.all(np.diff(f.rows) >= h)
+    assert not any(t <= 200 < t + h for t in f.rows)  # no period holds the incomplete day
+    for i in (0, 10, len(f.rows) - 1):
+        t = f.rows[i]
+        assert f.pnl[i] == pytest.approx(x[t:t + h].sum(axis=0) @ v)
+        w = x[max(t - 150, 0):t]
+        w = w[np.isfinite(w).all(axis=1)]
+        pw = w @ v
+        sums = np.array([pw[j:j + h].sum() for j in range(len(pw) - h + 1)])
+        assert f.var["historical"][0.99][i] == pytest.approx(np.quantile(-sums, 0.99, method="inverted_cdf"))
+        assert f.var["historical"][0.99][i] == pytest.approx(var_es_historical(pw, 0.99, horizon=h).var)
+        cov, _ = ledoit_wolf(w)
+        sd = np.sqrt(h * v @ cov @ v)
+        assert f.var["normal"][0.99][i] == pytest.approx(-h * v @ w.mean(axis=0) + sd * stats.norm.ppf(0.99))
+        ref = var_es_montecarlo(v, w.mean(axis=0), cov, n_sims=2000, alpha=0.99, seed=0, horizon=h)
+        assert f.var["montecarlo"][0.99][i] == pytest.approx(ref.var, rel=1e-9)

@@ -32,6 +32,8 @@ def var_verdict(r) -> str:
     size = r.settings["size"]
     cov = r.coverage
     top = max(r.settings["confidences"])
+    h = r.settings.get("horizon", 1)
+    unit = "days" if h == 1 else f"{h}-day periods"
     parts = []
     for _, c in cov[cov["confidence"] == top].iterrows():
         ratio = c["hits"] / c["expected"] if c["expected"] else float("nan")
@@ -40,7 +42,7 @@ def var_verdict(r) -> str:
                       else "too few exceptions: it overstates the risk")
         else:
             judged = "consistent with its confidence"
-        s = (f"{c['method']} VaR {top:.0%}: {c['hits']} exceptions in {c['n']} days where "
+        s = (f"{c['method']} VaR {top:.0%}: {c['hits']} exceptions in {c['n']} {unit} where "
              f"{c['expected']:.1f} were expected ({ratio:.1f}x, Kupiec p {_p(c['p_pof'])}), {judged}")
         if c["p_ind"] < size:
             s += f"; the exceptions cluster (Christoffersen p {_p(c['p_ind'])})"
@@ -48,14 +50,15 @@ def var_verdict(r) -> str:
             s += f"; its ES understates the losses beyond VaR (Z2 {c['z2']:+.2f} < {c['z2_critical']:+.2f})"
         else:
             s += f"; its ES is not rejected (Z2 {c['z2']:+.2f}, critical {c['z2_critical']:+.2f})"
-        s += f"; Basel zone {c['basel_zone']} ({c['basel_hits']} in the last {c['basel_n']} days)"
+        if h == 1 and top == 0.99:
+            s += f"; Basel zone {c['basel_zone']} ({c['basel_hits']} in the last {c['basel_n']} days)"
         parts.append(s + ".")
     exc = r.exceptions
     named = exc[(exc["event"] != "") & (exc["confidence"] == top)]
     if len(named):
-        days = ", ".join(f"{e} ({d})" for d, e in
-                         named[["date", "event"]].drop_duplicates().itertuples(index=False))
-        parts.append(f"Catalogue events among the {top:.0%} exception days: {days}.")
+        days = ", ".join(f"{e} ({d if h == 1 else f'{d} to {end}'})" for d, end, e in
+                         named[["date", "end", "event"]].drop_duplicates().itertuples(index=False))
+        parts.append(f"Catalogue events among the {top:.0%} exception {unit}: {days}.")
     return f"{r.book}: " + " ".join(parts)
 
 

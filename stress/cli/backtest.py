@@ -41,6 +41,8 @@ def backtest() -> None:
               help="Fewest complete days in the window for a test day.")
 @click.option("--confidence", "confidences", type=float, multiple=True, metavar="C",
               help="VaR/ES confidence, repeatable [default: 0.95 and 0.99].")
+@click.option("--horizon", type=int, default=1, show_default=True, metavar="H",
+              help="Sessions per test period (H > 1: non-overlapping H-day periods).")
 @click.option("--sims", type=int, default=10_000, show_default=True, help="Monte Carlo draws per day.")
 @click.option("--null-sims", type=int, default=2000, show_default=True,
               help="Simulations of the Z2 statistic under the null.")
@@ -49,8 +51,9 @@ def backtest() -> None:
 @_JSON
 @_out("<book>_coverage.csv, <book>_exceptions.csv and <book>_forecasts.csv (<book>: the file name)")
 @click.pass_context
-def var(ctx, portfolios, window, min_obs, confidences, sims, null_sims, seed, nav, as_json, out) -> None:
-    """Rolling one-day VaR/ES of each book, its exceptions and coverage tests.
+def var(ctx, portfolios, window, min_obs, confidences, horizon, sims, null_sims, seed, nav, as_json,
+        out) -> None:
+    """Rolling one-day (or H-day) VaR/ES of each book, its exceptions and coverage tests.
 
     Today's positions are held fixed over the book's history; each test day's VaR/ES
     (historical, normal, Monte Carlo) uses the WINDOW sessions before it. Kupiec,
@@ -69,6 +72,8 @@ def var(ctx, portfolios, window, min_obs, confidences, sims, null_sims, seed, na
     bad = [c for c in confidences if not 0 < c < 1]
     if bad:
         raise CliError(f"--confidence {bad[0]}: a level strictly between 0 and 1, e.g. 0.99", 2)
+    if horizon < 1 or horizon > min_obs:
+        raise CliError(f"--horizon {horizon}: a whole number of sessions from 1 to --min-obs", 2)
     if sims < 100:
         raise CliError(f"--sims {sims}: at least 100 draws", 2)
     books, labels, warnings = _books(ctx, portfolios, nav)
@@ -77,7 +82,7 @@ def var(ctx, portfolios, window, min_obs, confidences, sims, null_sims, seed, na
         stems.append(_stem(book.file))
         results.append(backtest_book(returns, values, nav=book.nav, book=book.name, labels=labels,
                                      window=window, min_obs=min_obs, confidences=confidences,
-                                     n_sims=sims, null_sims=null_sims, seed=seed))
+                                     n_sims=sims, null_sims=null_sims, seed=seed, horizon=horizon))
     for line in warnings:
         warn(line)
     if out:
@@ -104,15 +109,17 @@ def _stem(path: str) -> str:
 
 def _render_var(r) -> None:
     st = r.settings
-    click.echo(f"{r.book}: NAV {r.nav:,.0f}; {st['n_test']} test days {st['first_test']} to "
+    what = "test days" if st["horizon"] == 1 else f"non-overlapping {st['horizon']}-day periods from"
+    click.echo(f"{r.book}: NAV {r.nav:,.0f}; {st['n_test']} {what} {st['first_test']} to "
                f"{st['last_test']}; window {st['window']} sessions before each day (at least "
                f"{st['min_obs']} complete); positions fixed at today's values")
     rows = [{
-        "method": c["method"], "conf": f"{c['confidence']:.1%}", "days": c["n"],
+        "method": c["method"], "conf": f"{c['confidence']:.1%}", "n": c["n"],
         "exceptions": c["hits"], "expected": f"{c['expected']:.1f}", "rate": f"{c['rate']:.2%}",
         "LR_pof": c["lr_pof"], "p_pof": c["p_pof"], "LR_ind": c["lr_ind"], "p_ind": c["p_ind"],
         "LR_cc": c["lr_cc"], "p_cc": c["p_cc"], "Z2": c["z2"], "Z2 crit": c["z2_critical"],
-        "p_Z2": c["z2_p"], "Basel": f"{c['basel_zone']} {c['basel_hits']}/{c['basel_n']}",
+        "p_Z2": c["z2_p"],
+        "Basel": f"{c['basel_zone']} {c['basel_hits']}/{c['basel_n']}" if st["horizon"] == 1 else "-",
     } for _, c in r.coverage.iterrows()]
     print_table(rows)
     exc = r.exceptions
@@ -122,7 +129,8 @@ def _render_var(r) -> None:
         click.echo(f"\nExceptions at {top:.0%} (loss and VaR in % of NAV; methods that were broken):")
         rows = []
         for date, g in hi.groupby("date", sort=True):
-            rows.append({"date": date, "loss %": f"{g['loss_pct'].iloc[0]:.2%}",
+            rows.append({"date": date, **({"end": g["end"].iloc[0]} if st["horizon"] > 1 else {}),
+                         "loss %": f"{g['loss_pct'].iloc[0]:.2%}",
                          **{m: (f"{g.loc[g['method'] == m, 'var_pct'].iloc[0]:.2%}"
                                 if (g["method"] == m).any() else "")
                             for m in st["methods"]},
