@@ -1,6 +1,6 @@
 """``stress backtest``: how well the sensitivity, VaR/ES and propagation models did.
 
-The commands parse, read the data through the glue functions at the bottom (the one
+The commands parse, read the data through :mod:`stress.cli._backtest_data` (the one
 place that touches configs and the store, through the same calls as ``stress
 sensitivity`` and ``stress run``), call :mod:`stress.backtest` and render.
 """
@@ -76,7 +76,11 @@ def var(ctx, portfolios, window, min_obs, confidences, horizon, sims, null_sims,
         raise CliError(f"--horizon {horizon}: a whole number of sessions from 1 to --min-obs", 2)
     if sims < 100:
         raise CliError(f"--sims {sims}: at least 100 draws", 2)
-    books, labels, warnings = _books(ctx, portfolios, nav)
+    from stress.cli._backtest_data import books as load_books
+
+    st = settings(ctx)
+    books, labels, warnings = load_books(st.store(), portfolios, nav=nav, offline=st.offline,
+                                         fetcher=st.fetcher())
     results, stems = [], []
     for book, returns, values in books:
         stems.append(_stem(book.file))
@@ -168,17 +172,47 @@ def sensitivity(ctx, tickers, groups, events, factors, factor, band, as_json, ou
       stress --offline backtest sensitivity --group nuclear --group grid --group utilities
       stress --offline backtest sensitivity --group nuclear --factors ai_power,nuclear
     """
-    from stress.backtest.sensitivity import backtest_sensitivity
+    import numpy as np
+
+    from stress.backtest.sensitivity import backtest_sensitivity, factor_predictions, leave_one_out
+    from stress.cli._backtest_data import event_panel
+    from stress.config import load_universe
+    from stress.sensitivity.spec import DEFAULT_BASKET_GROUP
 
     if not 0 < band < 1:
         raise CliError(f"--band {band}: a level strictly between 0 and 1, e.g. 0.90", 2)
     baskets = tuple(x.strip() for x in (factors or "").split(",") if x.strip())
     if factors is not None and len(baskets) < 2:
         raise CliError(f"--factors {factors!r}: name two or more groups, e.g. ai_power,nuclear", 2)
-    data = _sensitivity_inputs(ctx, tickers, groups, events, baskets, factor, band)
-    result = backtest_sensitivity(data["actual"], data["var"], data["models"], events=data["events"],
-                                  tickers=data["tickers"], groups=data["groups"], band=band,
-                                  settings=data["settings"], warnings=data["warnings"])
+    universe = load_universe()
+    names = [t.strip().upper() for t in tickers if t.strip()]
+    if groups:
+        names += list(universe.tickers(list(groups)))
+    if not names:  # every asset outside the basket and the market group
+        basket = universe.group(DEFAULT_BASKET_GROUP).tickers
+        names = [t for g in universe.groups if g.name not in (DEFAULT_BASKET_GROUP, "market")
+                 for t in g.tickers if t not in basket and t != universe.market]
+    st = settings(ctx)
+    p = event_panel(st.store(), list(dict.fromkeys(names)), events=_csv(events), baskets=baskets,
+                    factor=factor, offline=st.offline, fetcher=st.fetcher())
+    sp = p.spec
+    models = {"event": leave_one_out(p.actual, p.shocks[p.basket], p.var, min_events=sp.min_events,
+                                     band=band)}
+    text = {"event": f"event (b x s, s = {'+'.join(p.settings['basket'])} basket in "
+                     f"{p.settings['reference']} units)"}
+    if baskets:
+        S = np.stack([p.shocks[g] for g in baskets], -1)
+        models["multi"] = leave_one_out(p.actual, S, p.var, min_events=sp.min_events, band=band)
+        text["multi"] = f"multi ({' + '.join(baskets)} baskets, joint WLS)"
+    models["factor"] = factor_predictions(p.daily, p.market, p.factor, p.day0,
+                                          factor_window=sp.factor_window,
+                                          min_obs=sp.min_factor_obs, band=band)
+    text["factor"] = (f"factor (beta_ai x {p.settings['factor']} move, {sp.factor_window} "
+                      "sessions before day 0)")
+    result = backtest_sensitivity(p.actual, p.var, models, events=p.events, tickers=p.tickers,
+                                  groups=p.groups, band=band,
+                                  settings={**p.settings, "factors": list(baskets), "model_text": text},
+                                  warnings=p.warnings)
     for line in result.warnings:
         warn(line)
     if out:
@@ -265,7 +299,12 @@ def propagation(ctx, condition, events, cov_window, band, as_json, out) -> None:
         raise CliError(f"--band {band}: a level strictly between 0 and 1, e.g. 0.90", 2)
     if cov_window < 10:
         raise CliError(f"--cov-window {cov_window}: at least 10 sessions", 2)
-    returns, evs, cond, groups, warnings = _propagation_inputs(ctx, condition, events)
+    from stress.cli._backtest_data import universe_returns
+
+    st = settings(ctx)
+    cond = [t.upper() for t in _csv(condition) or ()]
+    returns, evs, cond, groups, warnings = universe_returns(st.store(), cond, _csv(events),
+                                                            offline=st.offline, fetcher=st.fetcher())
     result = propagation_backtest(returns, evs, cond, groups=groups, cov_window=cov_window,
                                   min_obs=min(60, cov_window), band=band)
     for line in warnings + list(result.warnings):
@@ -300,152 +339,12 @@ def _render_propagation(r) -> None:
     click.echo("\n" + r.summary() + "\n")
 
 
+def _csv(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [x.strip() for x in text.split(",") if x.strip()] or None
+
+
 def _write(out: str, frames: dict, index=()) -> None:
     paths = write_frames(out, frames, index=index)
     click.echo(f"wrote {', '.join(p.name for p in paths)} to {paths[0].parent}", err=True)
-
-
-# ---- data glue: the one place that reads configs and the store ----------------------------
-def _books(ctx, portfolios, nav):
-    """Valued books with their holdings' daily returns on the market's sessions, and the
-    catalogue's day 0s (ISO date -> event id). Same calls as ``stress run``."""
-    from stress.config import load_universe
-    from stress.data.provider import load_closes
-    from stress.portfolio.files import read_portfolio
-    from stress.portfolio.valuation import value_portfolios
-    from stress.returns import to_returns
-
-    s = settings(ctx)
-    files = [read_portfolio(p) for p in portfolios]
-    market = load_universe().market
-    held = list(dict.fromkeys(t for f in files for t in f.tickers))
-    warnings: list[str] = []
-    closes = load_closes(s.store(), held + [market], offline=s.offline, fetcher=s.fetcher(),
-                         warn=warnings.append)
-    closes = closes.reindex(closes[market].dropna().index)
-    valued = value_portfolios(files, closes, nav=nav)
-    returns = to_returns(closes)
-    out = []
-    for b in valued:
-        warnings.extend(b.warnings)
-        out.append((b, returns.loc[:b.as_of, list(b.tickers)], b.values))
-    return out, _day0s(returns.index), warnings
-
-
-def _day0s(calendar) -> dict:
-    from stress.events import load_events, map_to_session
-
-    labels = {}
-    for e in load_events():
-        try:
-            day0, _, _ = map_to_session(e.date, calendar)
-        except Exception:  # outside the data: no label
-            continue
-        labels.setdefault(f"{day0:%Y-%m-%d}", e.id)
-    return labels
-
-
-def _sensitivity_inputs(ctx, tickers, groups, events, baskets, factor, band) -> dict:
-    """Day-0 abnormal returns, their variances, the basket shocks and the three models'
-    out-of-sample predictions; the same resolve/load/abnormal-return calls as
-    :func:`stress.sensitivity.estimate.compute`."""
-    import numpy as np
-
-    from stress.backtest.sensitivity import factor_predictions, leave_one_out
-    from stress.config import load_universe
-    from stress.sensitivity.estimate import _event_positions, factor_returns
-    from stress.sensitivity.event_based import basket_shocks, event_abnormal_returns
-    from stress.sensitivity.inputs import load_returns, resolve
-    from stress.sensitivity.spec import DEFAULT_BASKET_GROUP, SensitivitySpec
-
-    universe = load_universe()
-    names = [t.strip().upper() for t in tickers if t.strip()]
-    if groups:
-        names += list(universe.tickers(list(groups)))
-    if not names:
-        skip = {DEFAULT_BASKET_GROUP, "market"}
-        names = [t for g in universe.groups if g.name not in skip for t in g.tickers]
-        names = [t for t in names if t not in universe.group(DEFAULT_BASKET_GROUP).tickers
-                 and t != universe.market]
-    names = list(dict.fromkeys(names))
-    extra = [t for g in baskets for t in universe.group(g).tickers]
-    s = settings(ctx)
-    spec = SensitivitySpec(tickers=tuple(dict.fromkeys(names + extra)),
-                           events=tuple(e.strip() for e in events.split(",")) if events else None,
-                           factor=factor)
-    r = resolve(s.store(), spec, offline=s.offline, fetcher=s.fetcher())
-    data = load_returns(s.store(), r)
-    R = data.returns
-    cols = list(r.columns)
-    Y = R[cols].to_numpy(dtype=float)
-    mkt = R[r.market].to_numpy(dtype=float)
-    evs, pos, _, warnings = _event_positions(r, R.index, spec.window)
-    ids = [e.id for e in evs]
-    ref = ids.index(r.reference.id)
-    sel = np.array([e in r.events for e in evs])
-    car0, var0 = event_abnormal_returns(Y, mkt, pos, window=(0, 0), estimation=spec.estimation,
-                                        min_estimation=spec.min_estimation)
-
-    def shocks(members):
-        members = [t for t in members if t in cols]
-        exclude = np.array([members.index(t) if t in members else -1 for t in cols])
-        return basket_shocks(car0[:, [cols.index(t) for t in members]], ref, exclude)[0]
-
-    assets = [t for t in names if t in cols and t != r.market]
-    aidx = [cols.index(t) for t in assets]
-    y, v = car0[sel][:, aidx], var0[sel][:, aidx]
-    s1 = shocks(list(r.basket))[sel][:, aidx]
-    models = {"event": leave_one_out(y, s1, v, min_events=spec.min_events, band=band)}
-    text = {"event": f"event (b x s, s = {'+'.join(r.basket)} basket in {r.reference.id} units)"}
-    if baskets:
-        S = np.stack([shocks(list(universe.group(g).tickers))[sel][:, aidx] for g in baskets], -1)
-        models["multi"] = leave_one_out(y, S, v, min_events=spec.min_events, band=band)
-        text["multi"] = f"multi ({' + '.join(baskets)} baskets, joint WLS)"
-    F = factor_returns(R, r.factor.long, r.factor.short)
-    models["factor"] = factor_predictions(Y[:, aidx], mkt, F, pos[sel], factor_window=spec.factor_window,
-                                          min_obs=spec.min_factor_obs, band=band)
-    text["factor"] = f"factor (beta_ai x {r.factor.text} move, {spec.factor_window} sessions before day 0)"
-    missing = [t for t in names if t not in assets]
-    if missing:
-        warnings.append(f"no backtest for {' '.join(missing)} (no prices, or the market index)")
-    st = {"basket": list(r.basket), "factors": list(baskets), "factor": r.factor.text,
-          "market": r.market, "as_of": f"{data.as_of:%Y-%m-%d}", "model_text": text,
-          "day0": {i: f"{R.index[p]:%Y-%m-%d}" for i, p, u in zip(ids, pos, sel) if u}}
-    return {"actual": y, "var": v, "models": models, "events": [i for i, u in zip(ids, sel) if u],
-            "tickers": assets, "groups": {t: r.groups.get(t) for t in assets}, "settings": st,
-            "warnings": list(data.warnings) + warnings}
-
-
-def _propagation_inputs(ctx, condition, events):
-    """Daily returns of every universe ticker on the market's sessions, the events' day
-    0s, the conditioning tickers and the groups (same calls as ``stress run``)."""
-    from stress.config import load_universe
-    from stress.data.provider import load_closes
-    from stress.events import load_events, map_to_session
-    from stress.returns import to_returns
-    from stress.sensitivity.spec import DEFAULT_BASKET_GROUP
-
-    s = settings(ctx)
-    universe = load_universe()
-    market = universe.market
-    if condition:
-        cond = [t.strip().upper() for t in condition.split(",") if t.strip()]
-    else:
-        cond = [market, *universe.group(DEFAULT_BASKET_GROUP).tickers]
-    tickers = list(dict.fromkeys([market, *universe.tickers(), *cond]))
-    warnings: list[str] = []
-    closes = load_closes(s.store(), tickers, offline=s.offline, fetcher=s.fetcher(), warn=warnings.append)
-    closes = closes.reindex(closes[market].dropna().index)
-    returns = to_returns(closes)
-    catalogue = load_events()
-    chosen = [catalogue.get(i.strip()) for i in events.split(",")] if events else list(catalogue)
-    evs = []
-    for e in chosen:
-        try:
-            day0, _, _ = map_to_session(e.date, returns.index)
-        except Exception:
-            warnings.append(f"{e.id} ({e.date}): outside the market data; skipped")
-            continue
-        evs.append((e.id, day0))
-    groups = {t: universe.group_of(t) for t in tickers}
-    return returns, evs, cond, groups, warnings

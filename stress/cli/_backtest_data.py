@@ -1,0 +1,166 @@
+"""The one place the backtest commands (and ``stress sensitivity --factors``) read configs
+and the store.
+
+Each function calls the same library entries as ``stress run`` (books, closes on the
+market's sessions) and ``stress sensitivity`` (resolve, load_returns, the event
+positions and abnormal returns) and hands plain frames and arrays to the pure core in
+:mod:`stress.backtest`. When the data layer changes, only this module is re-pointed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+def books(store, portfolios, *, nav, offline, fetcher):
+    """Valued books with their holdings' daily returns on the market's sessions up to the
+    valuation date, the catalogue's day 0s (ISO date -> event id) and warnings."""
+    from stress.config import load_universe
+    from stress.data.provider import load_closes
+    from stress.portfolio.files import read_portfolio
+    from stress.portfolio.valuation import value_portfolios
+    from stress.returns import to_returns
+
+    files = [read_portfolio(p) for p in portfolios]
+    market = load_universe().market
+    held = list(dict.fromkeys(t for f in files for t in f.tickers))
+    warnings: list[str] = []
+    closes = load_closes(store, held + [market], offline=offline, fetcher=fetcher,
+                         warn=warnings.append)
+    closes = closes.reindex(closes[market].dropna().index)
+    valued = value_portfolios(files, closes, nav=nav)
+    returns = to_returns(closes)
+    out = []
+    for b in valued:
+        warnings.extend(b.warnings)
+        out.append((b, returns.loc[:b.as_of, list(b.tickers)], b.values))
+    return out, day0s(returns.index), warnings
+
+
+def day0s(calendar) -> dict:
+    """ISO day 0 -> event id for every catalogue event inside ``calendar``."""
+    from stress.errors import InputError
+    from stress.events import load_events, map_to_session
+
+    labels = {}
+    for e in load_events():
+        try:
+            day0, _, _ = map_to_session(e.date, calendar)
+        except InputError:  # outside the data: no label
+            continue
+        labels.setdefault(f"{day0:%Y-%m-%d}", e.id)
+    return labels
+
+
+@dataclass(frozen=True)
+class EventPanel:
+    """Day-0 abnormal returns of the assets on the AI-demand events, arrays (E, N).
+
+    ``actual`` the market-model AR, ``var`` its forecast-error variance; ``shocks``:
+    basket name -> (E, N) shock sizes in the reference event's units (each asset left out
+    of a basket it belongs to); ``basket``: the one-factor basket's name; ``daily``
+    (T, N), ``market`` (T,), ``factor`` (T,) daily returns; ``day0`` (E,) their rows.
+    """
+
+    events: list
+    tickers: list
+    groups: dict
+    actual: np.ndarray
+    var: np.ndarray
+    shocks: dict
+    basket: str
+    daily: np.ndarray
+    market: np.ndarray
+    factor: np.ndarray
+    day0: np.ndarray
+    spec: Any
+    settings: dict
+    warnings: list
+
+
+def event_panel(store, names, *, events=None, baskets=(), factor="SMH", offline=True,
+                fetcher=None) -> EventPanel:
+    """The panel of :class:`EventPanel` for ``names``; ``baskets``: extra group names whose
+    shocks are added (the one-factor basket is the sensitivity's default, ai_power)."""
+    from stress.config import load_universe
+    from stress.sensitivity.estimate import _event_positions, factor_returns
+    from stress.sensitivity.event_based import basket_shocks, event_abnormal_returns
+    from stress.sensitivity.inputs import load_returns, resolve
+    from stress.sensitivity.spec import DEFAULT_BASKET_GROUP, SensitivitySpec
+
+    universe = load_universe()
+    extra = [t for g in baskets for t in universe.group(g).tickers]
+    spec = SensitivitySpec(tickers=tuple(dict.fromkeys(list(names) + extra)),
+                           events=tuple(events) if events else None, factor=factor)
+    r = resolve(store, spec, offline=offline, fetcher=fetcher)
+    data = load_returns(store, r)
+    R = data.returns
+    cols = list(r.columns)
+    Y = R[cols].to_numpy(dtype=float)
+    mkt = R[r.market].to_numpy(dtype=float)
+    evs, pos, _, warnings = _event_positions(r, R.index, spec.window)
+    ids = [e.id for e in evs]
+    ref = ids.index(r.reference.id)
+    sel = np.array([e in r.events for e in evs])
+    car0, var0 = event_abnormal_returns(Y, mkt, pos, window=(0, 0), estimation=spec.estimation,
+                                        min_estimation=spec.min_estimation)
+    assets = [t for t in names if t in cols and t != r.market]
+    aidx = [cols.index(t) for t in assets]
+
+    def shocks(members):
+        members = [t for t in members if t in cols]
+        exclude = np.array([members.index(t) if t in members else -1 for t in cols])
+        s = basket_shocks(car0[:, [cols.index(t) for t in members]], ref, exclude)[0]
+        return s[sel][:, aidx]
+
+    one = DEFAULT_BASKET_GROUP if spec.basket is None else "basket"
+    found = {one: shocks(list(r.basket))}
+    for g in baskets:
+        found[g] = found[one] if g == one else shocks(list(universe.group(g).tickers))
+    missing = [t for t in names if t not in assets]
+    if missing:
+        warnings.append(f"no estimate for {' '.join(missing)} (no prices, or the market index)")
+    settings = {"basket": list(r.basket), "factor": r.factor.text, "market": r.market,
+                "as_of": f"{data.as_of:%Y-%m-%d}", "reference": r.reference.id,
+                "day0": {i: f"{R.index[p]:%Y-%m-%d}" for i, p, u in zip(ids, pos, sel) if u}}
+    return EventPanel(
+        events=[i for i, u in zip(ids, sel) if u], tickers=assets,
+        groups={t: r.groups.get(t) for t in assets}, actual=car0[sel][:, aidx],
+        var=var0[sel][:, aidx], shocks=found, basket=one, daily=Y[:, aidx], market=mkt,
+        factor=factor_returns(R, r.factor.long, r.factor.short), day0=pos[sel], spec=spec,
+        settings=settings, warnings=list(data.warnings) + warnings)
+
+
+def universe_returns(store, condition, events, *, offline, fetcher):
+    """Daily returns of every universe ticker on the market's sessions, the events'
+    (id, day 0) pairs, the conditioning tickers, the groups and warnings."""
+    from stress.config import load_universe
+    from stress.data.provider import load_closes
+    from stress.errors import InputError
+    from stress.events import load_events, map_to_session
+    from stress.returns import to_returns
+    from stress.sensitivity.spec import DEFAULT_BASKET_GROUP
+
+    universe = load_universe()
+    market = universe.market
+    cond = list(condition) or [market, *universe.group(DEFAULT_BASKET_GROUP).tickers]
+    tickers = list(dict.fromkeys([market, *universe.tickers(), *cond]))
+    warnings: list[str] = []
+    closes = load_closes(store, tickers, offline=offline, fetcher=fetcher, warn=warnings.append)
+    closes = closes.reindex(closes[market].dropna().index)
+    returns = to_returns(closes)
+    catalogue = load_events()
+    chosen = [catalogue.get(i) for i in events] if events else list(catalogue)
+    evs = []
+    for e in chosen:
+        try:
+            day0, _, _ = map_to_session(e.date, returns.index)
+        except InputError:
+            warnings.append(f"{e.id} ({e.date}): outside the market data; skipped")
+            continue
+        evs.append((e.id, day0))
+    groups = {t: universe.group_of(t) for t in tickers}
+    return returns, evs, cond, groups, warnings
