@@ -57,9 +57,10 @@ def day0s(calendar) -> dict:
 
 @dataclass(frozen=True)
 class EventPanel:
-    """Day-0 abnormal returns of the assets on the AI-demand events, arrays (E, N).
+    """Abnormal returns of the assets on the AI-demand events, arrays (E, N).
 
-    ``actual`` the market-model AR, ``var`` its forecast-error variance; ``shocks``:
+    ``actual`` the market-model AR (CAR over the spec's window, day 0 by default), ``var``
+    its forecast-error variance; ``shocks``:
     basket name -> (E, N) shock sizes in the reference event's units (each asset left out
     of a basket it belongs to); ``basket``: the one-factor basket's name; ``daily``
     (T, N), ``market`` (T,), ``factor`` (T,) daily returns; ``day0`` (E,) their rows.
@@ -81,10 +82,11 @@ class EventPanel:
     warnings: list
 
 
-def event_panel(store, names, *, events=None, baskets=(), factor="SMH", offline=True,
-                fetcher=None) -> EventPanel:
+def event_panel(store, names, *, events=None, baskets=(), factor="SMH", basket=None,
+                window=(0, 0), as_of=None, offline=True, fetcher=None) -> EventPanel:
     """The panel of :class:`EventPanel` for ``names``; ``baskets``: extra group names whose
-    shocks are added (the one-factor basket is the sensitivity's default, ai_power)."""
+    shocks are added; ``basket``: the one-factor basket's tickers (None: the ai_power
+    group); ``window``: the assets' AR window (the shocks are always day 0)."""
     from stress.config import load_universe
     from stress.sensitivity.estimate import _event_positions, factor_returns
     from stress.sensitivity.event_based import basket_shocks, event_abnormal_returns
@@ -94,7 +96,9 @@ def event_panel(store, names, *, events=None, baskets=(), factor="SMH", offline=
     universe = load_universe()
     extra = [t for g in baskets for t in universe.group(g).tickers]
     spec = SensitivitySpec(tickers=tuple(dict.fromkeys(list(names) + extra)),
-                           events=tuple(events) if events else None, factor=factor)
+                           events=tuple(events) if events else None, factor=factor,
+                           basket=tuple(basket) if basket else None, window=tuple(window),
+                           as_of=as_of)
     r = resolve(store, spec, offline=offline, fetcher=fetcher)
     data = load_returns(store, r)
     R = data.returns
@@ -105,8 +109,10 @@ def event_panel(store, names, *, events=None, baskets=(), factor="SMH", offline=
     ids = [e.id for e in evs]
     ref = ids.index(r.reference.id)
     sel = np.array([e in r.events for e in evs])
-    car0, var0 = event_abnormal_returns(Y, mkt, pos, window=(0, 0), estimation=spec.estimation,
-                                        min_estimation=spec.min_estimation)
+    est = dict(estimation=spec.estimation, min_estimation=spec.min_estimation)
+    car0, var0 = event_abnormal_returns(Y, mkt, pos, window=(0, 0), **est)
+    carw, varw = (car0, var0) if spec.window == (0, 0) else event_abnormal_returns(
+        Y, mkt, pos, window=spec.window, **est)
     assets = [t for t in names if t in cols and t != r.market]
     aidx = [cols.index(t) for t in assets]
 
@@ -128,8 +134,8 @@ def event_panel(store, names, *, events=None, baskets=(), factor="SMH", offline=
                 "day0": {i: f"{R.index[p]:%Y-%m-%d}" for i, p, u in zip(ids, pos, sel) if u}}
     return EventPanel(
         events=[i for i, u in zip(ids, sel) if u], tickers=assets,
-        groups={t: r.groups.get(t) for t in assets}, actual=car0[sel][:, aidx],
-        var=var0[sel][:, aidx], shocks=found, basket=one, daily=Y[:, aidx], market=mkt,
+        groups={t: r.groups.get(t) for t in assets}, actual=carw[sel][:, aidx],
+        var=varw[sel][:, aidx], shocks=found, basket=one, daily=Y[:, aidx], market=mkt,
         factor=factor_returns(R, r.factor.long, r.factor.short), day0=pos[sel], spec=spec,
         settings=settings, warnings=list(data.warnings) + warnings)
 
