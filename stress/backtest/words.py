@@ -19,7 +19,7 @@ def share_words(r2: float) -> str:
     if not np.isfinite(r2):
         return "an unknown share"
     if r2 < 0:
-        return "none (the predictions are worse than predicting no move at all)"
+        return "none"
     return next(w for cut, w in _SHARE_WORDS if r2 >= cut)
 
 
@@ -73,19 +73,26 @@ def sensitivity_verdict(r) -> str:
         if not len(row):
             continue
         x = row.iloc[0]
+        if not x["n"]:
+            parts.append(f"{label[0].upper()}{label[1:]} made no out-of-sample prediction "
+                         f"(too few events or data).")
+            continue
         cover = x["coverage"]
         band = r.settings["band"]
         cover_w = ("as often as it should" if abs(cover - band) <= 0.1 else
                    "too rarely" if cover < band else "more often than it should (too wide)")
+        worse = " and does worse than predicting no abnormal move" if x["oos_r2"] < 0 else ""
         parts.append(
             f"Out of sample, {label} explains {share_words(x['oos_r2'])} of the day-0 moves "
-            f"(R^2 {x['oos_r2']:+.2f}, {int(x['n'])} asset-events), gets the sign right "
+            f"(R^2 {x['oos_r2']:+.2f}, {int(x['n'])} asset-events){worse}, gets the sign right "
             f"{x['sign_hit']:.0%} of the time, and its {band:.0%} band holds the actual move "
             f"{cover:.0%} of the time ({cover_w})."
         )
     ev = r.by_event
     missed = ev[(ev["model"] == "event") & ev["missed"]]
-    if len(missed):
+    if not (ev["model"] == "event").any():
+        pass
+    elif len(missed):
         worst = missed.assign(gap=(missed["actual"] - missed["predicted"]).abs())
         worst = worst.sort_values("gap", ascending=False).head(4)
         bits = [f"{e.group} on {e.event} (actual {e.actual:+.1%} vs {e.predicted:+.1%})"
