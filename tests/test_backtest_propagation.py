@@ -87,3 +87,21 @@ def test_real_catalogue_deepseek(sample_home):
     assert ds["conditioned"].split()[0] == "SPY"
     vrt = [a for a in out["assets"] if a["event"] == "deepseek-r1" and a["ticker"] == "VRT"][0]
     assert vrt["actual"] < -0.25 and vrt["expected"] < 0  # VRT fell 29.9% on DeepSeek
+
+
+@pytest.mark.sample_data
+def test_cli_out_and_text(sample_home, tmp_path):
+    from stress.cli import cli
+
+    out = tmp_path / "bt"
+    res = CliRunner().invoke(cli, ["--offline", "backtest", "propagation", "--events",
+                                   "deepseek-r1,stargate", "--condition", "SPY,VST,CEG",
+                                   "--out", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "deepseek-r1" in res.stdout and "conditional bands held" in res.stdout
+    events = pd.read_csv(out / "events.csv")
+    assert list(events["event"]) == ["deepseek-r1", "stargate"]
+    assert set(events["conditioned"]) == {"SPY VST CEG"}
+    assets = pd.read_csv(out / "assets.csv")
+    assert (assets.groupby("event")["inside"].mean().reindex(events["event"]).to_numpy()
+            == pytest.approx(events["coverage"].to_numpy()))
