@@ -76,6 +76,8 @@ def var(ctx, portfolios, window, min_obs, confidences, horizon, sims, null_sims,
         raise CliError(f"--horizon {horizon}: a whole number of sessions from 1 to --min-obs", 2)
     if sims < 100:
         raise CliError(f"--sims {sims}: at least 100 draws", 2)
+    if null_sims < 0:
+        raise CliError(f"--null-sims {null_sims}: 0 (use the tabulated Z2 threshold) or more", 2)
     from stress.cli._backtest_data import books as load_books
 
     st = settings(ctx)
