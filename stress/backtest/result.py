@@ -79,7 +79,8 @@ class SensitivityBacktest:
     (the band), actual, error = actual - predicted, inside; ``by_asset`` and ``by_group``:
     n, oos_r2, corr, sign_hit, coverage, mean_error per model; ``by_event``: per event,
     group and model the mean actual and predicted AR, their ratio, the share of assets
-    outside the band and ``missed``; ``settings``; ``warnings``.
+    outside the band, ``far`` (a 5%+ group move at least 3x the prediction or against it)
+    and ``missed`` (at least half the assets outside the band, or far); ``settings``; ``warnings``.
     """
 
     predictions: pd.DataFrame

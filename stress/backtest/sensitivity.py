@@ -33,6 +33,9 @@ __all__ = ["Predictions", "leave_one_out", "wls_origin", "factor_predictions", "
 #: |prediction| above which the "sign_hit_big" rate is counted; a group's actual/predicted
 #: ratio is shown only when |mean prediction| >= BIG_MOVE / 2
 BIG_MOVE = 0.01
+#: a group's mean move at least this large, and at least FAR_RATIO times the prediction
+#: (or against it), is ``far`` from the model
+FAR_MOVE, FAR_RATIO = 0.05, 3.0
 
 
 def factor_predictions(returns, market, factor, day0, *, factor_window: int = 504,
@@ -129,10 +132,13 @@ def backtest_sensitivity(
         for (ev, g, name), d in pred.groupby(["event", "group", "model"], sort=False):
             a, p = d["actual"].mean(), d["predicted"].mean()
             outside = 1.0 - d["inside"].mean()
+            ratio = a / p if abs(p) >= BIG_MOVE / 2 else np.nan
+            far = abs(a) >= FAR_MOVE and not (0 < ratio < FAR_RATIO)
             by_event.append({"event": ev, "group": g, "model": name, "n": len(d), "actual": a,
-                             "predicted": p, "ratio": a / p if abs(p) >= BIG_MOVE / 2 else np.nan,
-                             "outside": outside, "missed": bool(outside > 0.5)})
-    ev_cols = ["event", "group", "model", "n", "actual", "predicted", "ratio", "outside", "missed"]
+                             "predicted": p, "ratio": ratio, "outside": outside,
+                             "far": bool(far), "missed": bool(outside >= 0.5 or far)})
+    ev_cols = ["event", "group", "model", "n", "actual", "predicted", "ratio", "outside", "far",
+               "missed"]
     st = {"band": band, "events": list(events), "models": list(models), **(settings or {})}
     return SensitivityBacktest(
         predictions=pred, by_asset=pd.DataFrame(by_asset), by_group=pd.DataFrame(by_group),

@@ -94,8 +94,9 @@ def sensitivity_verdict(r) -> str:
         pass
     elif len(missed):
         worst = missed.assign(gap=(missed["actual"] - missed["predicted"]).abs())
-        worst = worst.sort_values("gap", ascending=False).head(4)
-        bits = [f"{e.group} on {e.event} (actual {e.actual:+.1%} vs {e.predicted:+.1%})"
+        worst = worst.sort_values("gap", ascending=False).head(5)
+        bits = [f"{e.group} on {e.event} (actual {e.actual:+.1%} vs {e.predicted:+.1%}"
+                + (f", {e.ratio:.0f}x" if e.ratio == e.ratio and e.ratio >= 1.5 else "") + ")"
                 for e in worst.itertuples()]
         parts.append("Not captured by the one-factor shock: " + "; ".join(bits) + ".")
     else:

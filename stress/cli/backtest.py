@@ -258,7 +258,8 @@ def _render_sensitivity(r) -> None:
     ev = r.by_event
     missed = ev[ev["missed"]]
     if len(missed):
-        click.echo("\nMissed (most of a group's assets outside the band): mean actual vs predicted AR")
+        click.echo("\nMissed (half or more of a group's assets outside the band, or a 5%+ group "
+                   "move 3x the prediction or against it): mean actual vs predicted AR")
         print_table([{"event": m.event, "group": m.group, "model": m.model, "n": m.n,
                       "actual": _pctf(m.actual), "predicted": _pctf(m.predicted),
                       "actual/predicted": "-" if m.ratio != m.ratio else f"{m.ratio:.1f}x",
