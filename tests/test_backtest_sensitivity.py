@@ -180,3 +180,19 @@ def test_sensitivity_table_oos_r2_is_the_leave_one_out_r2():
     for j in range(3):
         ok = np.isfinite(p[:, j])
         assert got[j] == pytest.approx(1 - np.sum((y[ok, j] - p[ok, j]) ** 2) / np.sum(y[ok, j] ** 2))
+
+
+def test_far_moves_count_as_missed_inside_wide_bands():
+    from stress.backtest.sensitivity import Predictions
+
+    y = np.array([[0.10, 0.12], [0.09, 0.07], [-0.06, -0.08]])
+    pred = np.array([[0.02, 0.03], [0.08, 0.08], [0.01, 0.02]])
+    wide = Predictions(pred, pred - 1.0, pred + 1.0)
+    res = backtest_sensitivity(y, np.ones_like(y), {"event": wide}, events=["a", "b", "c"],
+                               tickers=["X", "Y"], groups={"X": "g", "Y": "g"})
+    ev = res.by_event.set_index("event")
+    assert ev.loc["a", "ratio"] == pytest.approx(0.11 / 0.025)
+    assert ev.loc["a", "far"] and ev.loc["a", "missed"] and ev.loc["a", "outside"] == 0
+    assert not ev.loc["b", "far"] and not ev.loc["b", "missed"]  # 8% predicted, 8% moved
+    assert ev.loc["c", "far"]  # against the prediction
+    assert "g on a (actual +11.0% vs +2.5%, 4x)" in res.summary()
