@@ -228,23 +228,20 @@ def _with_sentence(g: GroupRecovery, rows, data_end: str, confounders, horizons)
     return replace(g, sentence="; ".join(parts) + ".")
 
 
+#: the verdict's words by the sign of the day-0 move (fell?) and the share q = CAR / AR(0):
+#: q <= 0, q < 1/2, q < 1, q >= 1
+_WORDS = {
+    True: ("the fall was fully reversed", "most of the fall was reversed",
+           "part of the fall was reversed", "the fall had extended"),
+    False: ("the gain was fully given back", "most of the gain was given back",
+            "part of the gain was kept", "the gain was kept and extended"),
+}
+
+
 def _verdict(ar0: float, car: float, h: int) -> str:
     """Words for CAR(0, h) against the day-0 move AR(0), following their signs."""
     if not (ar0 == ar0 and car == car) or ar0 == 0:
         return "no verdict"
-    ratio = car / ar0
-    if ar0 < 0:
-        if ratio <= 0:
-            return f"by day +{h} the fall was fully reversed"
-        if ratio < 0.5:
-            return f"by day +{h} most of the fall was reversed"
-        if ratio < 1:
-            return f"by day +{h} part of the fall was reversed"
-        return f"by day +{h} the fall had extended"
-    if ratio <= 0:
-        return f"by day +{h} the gain was fully given back"
-    if ratio < 0.5:
-        return f"by day +{h} most of the gain was given back"
-    if ratio < 1:
-        return f"by day +{h} part of the gain was kept"
-    return f"by day +{h} the gain was kept and extended"
+    q = car / ar0
+    i = 0 if q <= 0 else 1 if q < 0.5 else 2 if q < 1 else 3
+    return f"by day +{h} {_WORDS[ar0 < 0][i]}"
