@@ -64,6 +64,33 @@ def event_study(md: "MarketData", configs: "Configs", event: Any, tickers: Seque
     return run_event_study(md, ev, tickers, spec, groups, catalogue=configs.events)
 
 
+def recovery(md: "MarketData", configs: "Configs", event: Any, tickers: Sequence[str] = (),
+             spec: "EventStudySpec | None" = None,
+             groups: Mapping[str, Sequence[str]] | None = None,
+             horizons: Sequence[int] | None = None):
+    """Was the day-0 move reversed, and how fast? Per asset the sessions until the
+    pre-event close was regained (or the gain given back), per group the CAAR and mean
+    BHAR over [0,+60], [0,+120], [0,+250], and one sentence (see
+    :mod:`stress.eventstudy.recovery`). ``spec``: the estimation settings; its model
+    defaults to ``market-adjusted`` (r - r_market): over 250 sessions a market model's
+    intercept, estimated in the pre-event year, would be extrapolated with it (for VST,
+    fitted in its 2024 run-up, a CAR[0,+250] of -146% that is the regression's drift, not
+    the event's; Barber and Lyon 1997)."""
+    from dataclasses import replace
+
+    from stress.eventstudy import EventStudySpec, run_event_study
+    from stress.eventstudy.recovery import HORIZONS, build_recovery
+    from stress.eventstudy.study import resolve_event
+
+    horizons = tuple(horizons or HORIZONS)
+    spec = spec or EventStudySpec(model="market-adjusted", market=configs.universe.market)
+    long = replace(spec, windows=tuple((0, h) for h in horizons), placebo=0)
+    ev = resolve_event(event, configs.events)
+    res = run_event_study(md, ev, tickers, long, groups, catalogue=configs.events)
+    labels = {g.name: g.label for g in configs.universe.groups}
+    return build_recovery(res, md.closes, labels=labels, horizons=horizons)
+
+
 def fingerprint(md: "MarketData", configs: "Configs", groups: Mapping[str, Sequence[str]],
                 window: tuple[int, int] = (0, 0), directions: Sequence[str] | None = None,
                 kinds: Sequence[str] | None = None):

@@ -63,7 +63,7 @@ def test_custom_var_reverse(sample_home):
     vst = next(p for p in book["scenarios"][0]["positions"] if p["ticker"] == "VST")
     assert vst["return"] == pytest.approx(-0.30) and vst["source"] == "shocked"
     regimes = {row["regime"] for row in book["var"]}
-    assert regimes == {"normal", "stressed:deepseek-r1"}
+    assert regimes == {"current", "before:deepseek-r1", "stressed:deepseek-r1"}
     assert all(row["var"] > 0 for row in book["var"])
     rev = book["reverse"]
     assert rev["ai_shock"]["pnl"] == pytest.approx(-0.10 * book["nav"])

@@ -80,7 +80,7 @@ def test_cli_json_and_report_tables_agree(home, tmp_path):
     assert res.exit_code == 0, res.output
     var = pd.read_csv(out / "var_es.csv")
     for row in cli_json["var"]:
-        if row["regime"] != "normal":
+        if row["regime"] != "before:deepseek-r1":
             continue
         got = var[(var["method"] == row["method"]) & np.isclose(var["level"], row["confidence"])]
         assert len(got) == 1

@@ -101,7 +101,7 @@ def test_var_through_the_run_uses_the_window(tmp_path, sample_store, catalogue):
     res = run(market_of(sample_store), [read_portfolio(p)], [catalogue.get("deepseek-r1")], catalogue,
               RunOptions(var=True, n_sims=2000)).books[0]
     regimes = [rv.regime for rv in res.var]
-    assert regimes == ["normal", "stressed:deepseek-r1"]
+    assert regimes == ["current", "before:deepseek-r1", "stressed:deepseek-r1"]
     t = list(res.tickers)
     rets = to_returns(sample_store.read_closes(t))
     # stressed: the 60 sessions from day 0 (2025-01-27), sample mean and Ledoit-Wolf covariance
@@ -109,13 +109,26 @@ def test_var_through_the_run_uses_the_window(tmp_path, sample_store, catalogue):
     cov, _ = ledoit_wolf(x)
     v = np.array([600.0, 400.0])
     mu, sigma = v @ x.mean(axis=0), math.sqrt(v @ cov @ v)
-    st = res.var[1]
+    st = res.var[2]
     assert (st.start, st.n_obs) == ("2025-01-27", 60)
     assert st.var["normal"][0.99][0] == pytest.approx(-mu + sigma * norm.ppf(0.99), rel=1e-9)
     losses = np.sort(-(x @ v))
     assert st.var["historical"][0.95][0] == pytest.approx(losses[math.ceil(60 * 0.95) - 1])
     frame = pd.DataFrame(res.var_rows())
     assert set(frame["method"]) == {"historical", "normal", "montecarlo"}
+    # 60 days at 99%: the tail holds 0.6 of an observation, ES = VaR = the worst day, said
+    worst = frame[(frame.regime == "stressed:deepseek-r1") & (frame.method == "historical")
+                  & (frame.confidence == 0.99)].iloc[0]
+    assert worst["es"] == worst["var"] == pytest.approx(losses[-1])
+    assert "ES equals VaR" in worst["note"]
+    assert not frame[(frame.method == "historical") & (frame.confidence == 0.95)]["note"].any()
+    # before: the 504 sessions ending the session before day 0, none of the event inside
+    bf = res.var[1]
+    xb = rets.loc[:"2025-01-24"].tail(504)[["VST", "DUK"]].dropna().to_numpy()
+    assert (bf.end, bf.n_obs) == ("2025-01-24", len(xb))
+    cb, _ = ledoit_wolf(xb)
+    mub, sb = v @ xb.mean(axis=0), math.sqrt(v @ cb @ v)
+    assert bf.var["normal"][0.99][0] == pytest.approx(-mub + sb * norm.ppf(0.99), rel=1e-9)
 
 
 sens = sensitivity_input({"VST": 0.25, "DUK": -0.01, "SPY": 0.0, "CEG": 0.2})

@@ -25,6 +25,7 @@ COMMANDS = {
     "sensitivity": "stress.cli.sensitivity:sensitivity",
     "run": "stress.cli.run:run",
     "report": "stress.cli.report:report",
+    "backtest": "stress.cli.backtest:backtest",
 }
 
 

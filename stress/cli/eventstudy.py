@@ -86,8 +86,10 @@ def event_study(ctx, args, event_ids, directions, kinds, pairs_file, signed, gro
         raise click.UsageError("Missing argument 'EVENT' (a catalogue id or a date), or give a pooled "
                                "option (--events, --direction, --kind, --pairs)")
     event, tickers = args[0], args[1:]
+    from dataclasses import replace
+
     from stress.analysis import event_study as study
-    from stress.analysis import load_market
+    from stress.analysis import load_market, recovery
     from stress.eventstudy.robust_single import robust_for
     from stress.eventstudy.study import resolve_event
 
@@ -108,15 +110,19 @@ def event_study(ctx, args, event_ids, directions, kinds, pairs_file, signed, gro
     result = study(md, configs, ev, tickers, spec, group_map)
     progress.step("robust tests and their size check")
     extra = robust_for(md.closes, result, ev, tickers, group_map)
+    progress.step("recovery to day +250")
+    rec = recovery(md, configs, ev, tickers, replace(spec, model="market-adjusted", factors=()),
+                   group_map)
     progress.clear()
     for line in result.warnings:
         warn(line)
     if out_dir:
-        _write_csvs(result, out_dir, extra)
+        _write_csvs(result, out_dir, extra, rec)
     if as_json:
-        echo_json({**result.to_dict(), **extra.to_dict()})
+        echo_json({**result.to_dict(), **extra.to_dict(), "recovery": rec.to_dict()})
     else:
         _render(result, extra)
+        _render_recovery(rec)
 
 
 def build_spec(universe, market, model, factors, estimation, windows, kind, min_estimation, **extra):
@@ -136,14 +142,29 @@ def build_spec(universe, market, model, factors, estimation, windows, kind, min_
     )
 
 
-def _write_csvs(result, out_dir: str, extra) -> None:
+def _write_csvs(result, out_dir: str, extra, rec) -> None:
     kinds = {"ar": "ar", "car": "car", "tests": "tests", "placebo": "placebo",
-             "placebo_size": "size", "rebound": "rebound"}
+             "placebo_size": "size", "rebound": "rebound", "confounders": "confounders"}
     frames = {name: result.to_frame(kind) for name, kind in kinds.items()}
-    frames.update(tests_adjusted=extra.to_frame("adjusted"), robust_tests=extra.to_frame("robust"))
+    frames.update(tests_adjusted=extra.to_frame("adjusted"), robust_tests=extra.to_frame("robust"),
+                  recovery_assets=rec.to_frame("assets"), recovery_groups=rec.to_frame("groups"))
     paths = write_frames(out_dir, frames)
-    click.echo(f"wrote ar, car, tests, placebo, placebo_size, rebound, tests_adjusted, robust_tests CSVs "
-               f"to {paths[0].parent}", err=True)
+    click.echo(f"wrote {', '.join(frames)} CSVs to {paths[0].parent}", err=True)
+
+
+def _render_recovery(rec) -> None:
+    click.echo("")
+    click.echo(f"Recovery (was the day-0 move reversed, and how fast?): sessions until the close "
+               f"before day 0 was regained (fell) or given back (rose); CAR and BHAR from day 0, "
+               f"market-adjusted returns (r - market); data to {rec.data_end}")
+    print_table([{"ticker": a.ticker, "ret d0": _pct(a.move0),
+                  "back after": None if a.sessions != a.sessions else f"{a.sessions:.0f}",
+                  "on": a.date or f"not by {rec.data_end}",
+                  **{f"CAR(0,{h})": _pct(a.car.get(h)) for h in rec.horizons},
+                  **{f"BHAR(0,{h})": _pct(a.bhar.get(h)) for h in rec.horizons}}
+                 for a in rec.assets])
+    for g in rec.groups:
+        click.echo(f"- {g.sentence}")
 
 
 def _pct(v) -> str | None:
@@ -212,6 +233,13 @@ def _render(r, extra=None) -> None:
              "placebo p": None if g.placebo_p is None or g.placebo_p != g.placebo_p else f"{g.placebo_p:.3f}"}
             for g in aggs
         ])
+    if r.confounders:
+        click.echo("")
+        click.echo("Other catalogue events inside the windows or the rebound horizon "
+                   "(their news is in these CARs too):")
+        print_table([{"day": f"{c.day:+d}", "day0": c.day0, "event": c.id, "direction": c.direction,
+                      "in windows": " ".join(f"[{a},{b}]" for a, b in c.windows) or "rebound only"}
+                     for c in r.confounders])
     if extra is not None:
         _render_robust(extra)
     p = r.placebo
@@ -236,13 +264,19 @@ def _render(r, extra=None) -> None:
         ])
     click.echo("")
     hs = r.rebound_assets.horizons
-    click.echo("Rebound: CAR from day 0; recovered = 1 - CAR(0,h) / AR(0)")
+    from stress.eventstudy.confounders import clean_until
+
+    clean = clean_until(r.confounders)
+    click.echo("Rebound: CAR from day 0; recovered = 1 - CAR(0,h) / AR(0)"
+               + ("" if clean is None else f"; the event's own only up to day +{clean} "
+                  f"(* horizons after the first other catalogue event)"))
     rows = []
     for rb in (r.rebound_assets, r.rebound_groups):
         for k, name in enumerate(rb.names):
             row = {"name": name, "AR d0": _pct(rb.path[0, k])}
             for j, h in enumerate(hs):
-                row[f"CAR(0,{h})"] = _pct(rb.path[h, k]) if h < rb.path.shape[0] else None
+                star = "*" if clean is not None and h > clean else ""
+                row[f"CAR(0,{h}){star}"] = _pct(rb.path[h, k]) if h < rb.path.shape[0] else None
                 rec = rb.recovered[j, k]
                 row[f"rec {h}"] = None if rec != rec else f"{100 * rec:.0f}%"
             rows.append(row)

@@ -247,7 +247,8 @@ def _render_var(runs, names) -> None:
                 rows.append(row)
             row[f"VaR{r['confidence']:.0%}"] = _pct(r["var_pct"])
             row[f"ES{r['confidence']:.0%}"] = _pct(r["es_pct"])
-            row["note"] = r["reason"]
+            notes = [x for x in (row.get("note", "").split("; ") + [r["reason"], r["note"]]) if x]
+            row["note"] = "; ".join(dict.fromkeys(notes))
     print_table(rows, ["book", "regime", "method", "VaR95%", "ES95%", "VaR99%", "ES99%", "note"])
 
 

@@ -25,11 +25,15 @@ def _csv_list(text: str | None) -> tuple[str, ...] | None:
 @click.option("--window", "window", default="0,0", show_default=True,
               help="The assets' abnormal-return window a,b around day 0.")
 @click.option("--as-of", "as_of", help="Last session of the factor window, YYYY-MM-DD (default: the last date).")
+@click.option("--factors", metavar="G1,G2",
+              help="Also a joint event-based model on several basket shocks (groups of "
+                   "configs/universe.yaml, each in its own DeepSeek units), e.g. ai_power,nuclear.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--out", type=click.Path(file_okay=False),
-              help="Write sensitivity.csv, shocks.csv, comparison.csv and rolling.csv here.")
+              help="Write sensitivity.csv, shocks.csv, comparison.csv and rolling.csv "
+                   "(and multi_factor.csv) here.")
 @click.pass_context
-def sensitivity(ctx, tickers, groups, events, basket, factor, window, as_of, as_json, out) -> None:
+def sensitivity(ctx, tickers, groups, events, basket, factor, window, as_of, factors, as_json, out) -> None:
     """How much each asset moves per unit of AI-demand shock, two ways.
 
     Event-based b: WLS slope through the origin of the asset's abnormal returns on the
@@ -43,6 +47,7 @@ def sensitivity(ctx, tickers, groups, events, basket, factor, window, as_of, as_
     Example:
       stress --offline sensitivity --group ai_power --group utilities
       stress --offline sensitivity VST DUK --factor VST+CEG-XLU --json
+      stress --offline sensitivity --group nuclear --factors ai_power,nuclear
     """
     from stress.analysis import load_market, sensitivities
     from stress.sensitivity.spec import SensitivitySpec
@@ -68,15 +73,62 @@ def sensitivity(ctx, tickers, groups, events, basket, factor, window, as_of, as_
                      universe=True, warn=warn)
     progress.step(f"sensitivities of {len(spec.tickers)} assets")
     result = sensitivities(md, configs, spec, rolling=bool(out))
+    multi = _multi_factor(md, configs, spec, factors) if factors is not None else None
     progress.clear()
     for line in result.warnings:
         warn(line)
     if out:
         _write(result, out)
+        if multi is not None:
+            write_frames(out, {"multi_factor": multi}, index=("multi_factor",))
     if as_json:
-        echo_json(result.to_dict())
+        payload = result.to_dict()
+        if multi is not None:
+            payload["multi_factor"] = {"baskets": list(multi.attrs["baskets"]), "assets": [
+                {"ticker": t, **{k: (None if v != v else v) for k, v in row.items()}}
+                for t, row in multi.iterrows()]}
+        echo_json(payload)
     else:
         _render(result)
+        if multi is not None:
+            _render_multi(multi)
+
+
+def _multi_factor(md, configs, spec, factors: str):
+    """The joint multi-basket event-based estimate (stress.sensitivity.multi)."""
+    from stress.backtest.inputs import event_panel
+    from stress.sensitivity.multi import multi_factor_table
+
+    baskets = tuple(dict.fromkeys(x.strip() for x in factors.split(",") if x.strip()))
+    if len(baskets) < 2:
+        raise CliError(f"--factors {factors!r}: name two or more groups, e.g. ai_power,nuclear", 2)
+    p = event_panel(md, configs, list(spec.tickers), events=spec.events, baskets=baskets,
+                    factor=spec.factor, basket=spec.basket, window=spec.window, as_of=spec.as_of)
+    table = multi_factor_table(p.actual, p.var, {g: p.shocks[g] for g in baskets}, p.tickers,
+                               min_events=p.spec.min_events, level=p.spec.level)
+    one = multi_factor_table(p.actual, p.var, {p.basket: p.shocks[p.basket]}, p.tickers,
+                             min_events=p.spec.min_events)
+    table["oos_r2_one"] = one["oos_r2"]  # the one-factor model of the main table
+    table.attrs["baskets"] = baskets
+    return table
+
+
+def _render_multi(multi) -> None:
+    baskets = multi.attrs["baskets"]
+    click.echo("")
+    click.echo(f"Multi-factor event-based b: joint WLS on the {' + '.join(baskets)} basket shocks, "
+               "each in its own DeepSeek units; out-of-sample R2 (leave one event out) beside "
+               "the one-factor model's.")
+    rows = []
+    for t, r in multi.iterrows():
+        row = {"ticker": t}
+        for g in baskets:
+            row[f"b {g}"] = r[f"b_{g}"]
+            row[f"95% CI {g}"] = _ci(r[f"ci_lo_{g}"], r[f"ci_hi_{g}"])
+        row.update({"n": int(r["n_events"]), "R2": r["r2"], "OOS R2": r["oos_r2"],
+                    "OOS R2 one-factor": r["oos_r2_one"]})
+        rows.append(row)
+    print_table(rows)
 
 
 def _write(result, out: str) -> None:
@@ -108,6 +160,7 @@ def _render(result) -> None:
         rows.append({
             "ticker": t, "group": r["group"], "b": r["b"], "se": r["se"],
             "95% CI": _ci(r["ci_lo"], r["ci_hi"]), "n": r["n_events"], "R2": r["r2"],
+            "OOS R2": r["oos_r2"],
             "b_shrunk": r["b_shrunk"], "w": r["w_shrunk"],
             "beta_ai": r["beta_ai"], "se_ai": r["se_ai"], "95% CI ai": _ci(r["ci_ai_lo"], r["ci_ai_hi"]),
             "beta_mkt": r["beta_mkt"], "note": r["reason"] or r["factor_reason"] or "",

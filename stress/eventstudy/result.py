@@ -107,6 +107,7 @@ class EventStudyResult:
     rebound_assets: Rebound
     rebound_groups: Rebound
     warnings: tuple[str, ...]
+    confounders: tuple = ()  # other catalogue events inside the windows / rebound horizon
 
     @property
     def tickers(self) -> tuple[str, ...]:
@@ -158,6 +159,7 @@ class EventStudyResult:
             ],
             "placebo": self._placebo_dict(),
             "rebound": self._rebound_dict(),
+            "confounders": [c.to_dict() for c in self.confounders],
             "warnings": list(self.warnings),
         }
 
@@ -196,8 +198,11 @@ class EventStudyResult:
                 for k, name in enumerate(rb.names)
             ]
 
+        from stress.eventstudy.confounders import clean_until
+
         return {"horizons": list(self.rebound_assets.horizons), "assets": rows(self.rebound_assets),
-                "groups": rows(self.rebound_groups)}
+                "groups": rows(self.rebound_groups),
+                "clean_until": clean_until(self.confounders)}
 
     def to_frame(self, kind: str = "car") -> "pd.DataFrame":
         """Tidy frames: ``ar`` (ticker, day, date, return, ar), ``car`` (per asset and
@@ -250,6 +255,9 @@ class EventStudyResult:
                  "n_dates": w.n_dates}
                 for w in p.windows for t in TESTS
             ]
+        elif kind == "confounders":
+            rows = [{**c.to_dict(), "windows": " ".join(f"[{a},{b}]" for a, b in c.windows)}
+                    for c in self.confounders]
         elif kind == "rebound":
             rows = []
             for kind_, rb in (("asset", self.rebound_assets), ("group", self.rebound_groups)):

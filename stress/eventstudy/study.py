@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from stress.errors import DataError, InputError
+from stress.eventstudy.confounders import find_confounders
 from stress.eventstudy.batch import aggregates, event_period, run_batch
 from stress.eventstudy.models import gather
 from stress.eventstudy.placebo import placebo_warnings, run_placebo
@@ -139,7 +140,7 @@ def run_event_studies(
     stats_ = _asset_stats(batch)
     return tuple(
         _result(panel, spec, batch, e, ev, loc, excluded[e], include[e], overall, group_aggs, stats_,
-                _exclude_dates(placebo_exclude, catalogue, ev))
+                _exclude_dates(placebo_exclude, catalogue, ev), catalogue)
         for e, (ev, loc) in enumerate(zip(evs, locs))
     )
 
@@ -245,7 +246,7 @@ def _gap_warnings(panel: _Panel, spec: EventStudySpec, batch, e: int, pos: int, 
 
 def _result(panel: _Panel, spec: EventStudySpec, batch, e: int, ev, loc: tuple, excluded: list,
             include: np.ndarray, overall_b, group_b: dict, asset_stats: list,
-            placebo_exclude) -> EventStudyResult:
+            placebo_exclude, catalogue=None) -> EventStudyResult:
     """The result of event ``e`` of the batch: warnings, aggregates, placebo, rebound, assets."""
     day0_ts, shifted, note, pos = loc
     rets, tickers, groups, group_masks, span, horizon = (
@@ -310,6 +311,8 @@ def _result(panel: _Panel, spec: EventStudySpec, batch, e: int, ev, loc: tuple, 
         ar=batch.ar_span[e][:, inc_idx], returns=gather(y, np.array([pos]), span)[0][:, inc_idx],
         placebo=placebo, placebo_dates=placebo_dates,
         rebound_assets=rb_assets, rebound_groups=rb_groups, warnings=tuple(warnings),
+        confounders=() if catalogue is None else find_confounders(
+            rets.index, pos, catalogue, ev.id, spec.windows, horizon),
     )
 
 

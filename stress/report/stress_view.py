@@ -158,8 +158,9 @@ def definition(info) -> str:
 
 
 def _regimes(run, regime: str):
-    """(normal, stressed) RegimeVar of one book's run, or (None, None)."""
-    normal = next((v for v in run.var if v.regime == "normal"), None)
+    """(before, stressed) RegimeVar of one book's run: the window before the event and
+    the event's own regime, or (None, None)."""
+    normal = next((v for v in run.var if v.regime == f"before:{regime}"), None)
     stressed = next((v for v in run.var if v.regime == f"stressed:{regime}"), None)
     if stressed is None:
         stressed = next((v for v in run.var if v.regime.startswith("stressed")), None)

@@ -142,7 +142,8 @@ class BookRun:
                     rows.append({"regime": rv.regime, "start": rv.start, "end": rv.end,
                                  "n_obs": rv.n_obs, "horizon": rv.horizon, "method": method,
                                  "confidence": a, "var": var, "es": es, "var_pct": var / book.nav,
-                                 "es_pct": es / book.nav, "reason": rv.reasons[0]})
+                                 "es_pct": es / book.nav, "reason": rv.reasons[0],
+                                 "note": _thin_tail(method, rv.n_obs, rv.horizon, a)})
         return rows
 
     def reverse_row(self) -> dict[str, Any] | None:
@@ -269,6 +270,16 @@ class RunResult:
                          f"{b.scenarios[s].spec.id} {b.grid.pnl_pct[0, s]:+.2%} of NAV"
                          + (f" ({note})" if note else ""))
         return "\n".join(lines)
+
+
+def _thin_tail(method: str, n_obs: int, horizon: int, confidence: float) -> str:
+    """The caveat of a historical ES whose tail holds less than one observation: it then
+    equals the VaR (the single worst P&L of the window)."""
+    n = n_obs - horizon + 1
+    if method != "historical" or n <= 0 or n * (1 - confidence) >= 1:
+        return ""
+    return (f"{n} observations: the {confidence:.0%} tail holds {n * (1 - confidence):.1f} of one, "
+            "so historical ES equals VaR (the worst P&L of the window)")
 
 
 def _beyond_note(beyond: list[tuple[str, float]]) -> str:

@@ -305,15 +305,33 @@ def _scenario(spec: ScenarioSpec, cat: ScenarioCatalogue, closes, cov, sens, tic
 
 def _var(values, rets, window, mean, cov, specs, cat: ScenarioCatalogue, closes, tickers,
          o: RunOptions, warnings):
-    """VaR/ES in the normal regime and in every regime the scenarios name."""
+    """VaR/ES in three kinds of regime: ``current`` (the covariance window up to the
+    valuation date), and for every event regime the scenarios name, ``before:<id>`` (the
+    same number of sessions ending the session before its day 0: calm by construction,
+    it holds no day of the event) and ``stressed:<id>`` (day 0 and the sessions after)."""
     from stress.events.catalogue import map_to_session
 
-    out = [regime_var(values, window.to_numpy(), regime="normal", start=_d(window.index[0]),
+    out = [regime_var(values, window.to_numpy(), regime="current", start=_d(window.index[0]),
                       end=_d(window.index[-1]), tickers=tickers, horizon=o.horizon,
                       n_sims=o.n_sims, seed=o.seed, mean=mean, cov=cov)]
     regimes = list(dict.fromkeys(s.regime or cat.default_regime for s in specs)) or [cat.default_regime]
     for rid in regimes:
         day0, _, _ = map_to_session(cat.events.get(rid).date, closes.index)
+        before = rets.loc[:day0].iloc[:-1].tail(o.cov_window)
+        held = values[0] != 0
+        full = before.loc[before.loc[:, held].notna().all(axis=1).to_numpy()]  # complete days
+        if len(full) < o.min_obs:
+            warnings.append(f"before:{rid}: only {len(full)} days with prices of every holding in "
+                            f"the {o.cov_window} sessions before day 0 (< {o.min_obs}): no VaR/ES "
+                            "before the event")
+        else:
+            if len(full) < len(before):
+                warnings.append(f"before:{rid}: window shortened to {len(full)} complete days of "
+                                f"{len(before)} (a holding has no earlier prices)")
+            out.append(regime_var(values, full.to_numpy(),
+                                  regime=f"before:{rid}", start=_d(full.index[0]),
+                                  end=_d(full.index[-1]), tickers=tickers, horizon=o.horizon,
+                                  n_sims=o.n_sims, seed=o.seed))
         x = rets.loc[day0:].head(cat.regime_sessions)
         if len(x) < cat.regime_sessions:
             warnings.append(f"stressed regime {rid}: only {len(x)} of {cat.regime_sessions} sessions "

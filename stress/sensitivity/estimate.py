@@ -22,6 +22,7 @@ from stress.sensitivity.factor_based import (
     rolling_loadings,
 )
 from stress.sensitivity.inputs import Resolved, Returns, load_returns, resolve
+from stress.sensitivity.outofsample import leave_one_out, oos_r2
 from stress.sensitivity.result import TABLE_COLUMNS, SensitivityResult
 from stress.sensitivity.shrinkage import shrink_to_group
 from stress.sensitivity.spec import SensitivitySpec
@@ -165,6 +166,8 @@ def compute(r: Resolved, data: Returns) -> SensitivityResult:
     if sel.sum() < spec.min_events:
         warnings.append(f"only {int(sel.sum())} events in the data (< {spec.min_events}): no event-based estimates")
     fit_in = wls_through_origin(carw[sel], s[sel], varw[sel], min_events=spec.min_events, level=spec.level)
+    loo = leave_one_out(carw[sel], s[sel], varw[sel], min_events=spec.min_events)
+    r2_oos = oos_r2(carw[sel], loo.pred)  # each event predicted by b from the others
     oos = sel & (np.arange(len(events)) != ref)
     fit_oos = wls_through_origin(carw[oos], s[oos], varw[oos], min_events=spec.min_events, level=spec.level)
     pre = sel & (pos < pos[ref])  # only what was knowable before the reference event
@@ -201,7 +204,7 @@ def compute(r: Resolved, data: Returns) -> SensitivityResult:
             "b": fit_in.b[aidx], "se": fit_in.se[aidx], "ci_lo": fit_in.ci_lo[aidx],
             "ci_hi": fit_in.ci_hi[aidx], "n_events": fit_in.n[aidx],
             "n_excluded": [sum(len(v) for v in excluded[t].values()) for t in r.assets],
-            "r2": fit_in.r2[aidx],
+            "r2": fit_in.r2[aidx], "oos_r2": r2_oos[aidx],
             "reason": [
                 "" if np.isfinite(fit_in.b[j]) else _event_reason(t, int(fit_in.n[j]), excluded[t], spec, r, s[ref, j])
                 for t, j in zip(r.assets, aidx)

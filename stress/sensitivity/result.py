@@ -12,7 +12,7 @@ import pandas as pd
 TABLE_COLUMNS = (
     "group",
     # event-based: abnormal return per DeepSeek unit of shock
-    "b", "se", "ci_lo", "ci_hi", "n_events", "n_excluded", "r2", "reason",
+    "b", "se", "ci_lo", "ci_hi", "n_events", "n_excluded", "r2", "oos_r2", "reason",
     # empirical-Bayes shrinkage toward the group mean
     "b_shrunk", "w_shrunk", "group_mean", "tau2", "n_group", "shrink_reason",
     # factor-based: daily loadings, Newey-West standard errors
@@ -94,6 +94,7 @@ class SensitivityResult:
                     "b": _num(row["b"]), "se": _num(row["se"]),
                     "ci": [_num(row["ci_lo"]), _num(row["ci_hi"])],
                     "n_events": _num(row["n_events"]), "r2": _num(row["r2"]),
+                    "oos_r2": _num(row["oos_r2"]),
                     "reason": row["reason"] or None,
                     "excluded": self.excluded.get(ticker, {}),
                 },
