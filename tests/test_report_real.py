@@ -199,3 +199,36 @@ def test_event_outside_the_data_is_one_clear_line(home):
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: event date 2031-03-03")
     assert "2026-08-03" in lines[0] and "Traceback" not in res.output
+
+
+@pytest.mark.sample_data
+def test_recovery_page_dates_match_the_closes(report, sample_store):
+    """The Jevons page: the first session after DeepSeek whose close is back at the close
+    of 2025-01-24, found directly in the closes, is the date on the page and in the CSV."""
+    rec = pd.read_csv(report["dir"] / "csv" / "recovery_assets.csv").set_index("ticker")
+    closes = sample_store.read_closes(["VST", "CEG", "TLN", "NRG"])
+    expected = {"TLN": "2025-02-18", "NRG": "2025-02-18", "VST": "2025-06-27", "CEG": "2025-07-31"}
+    for t, want in expected.items():
+        c = closes[t].dropna()
+        pre = c.loc["2025-01-24"]
+        after = c.loc["2025-01-28":]
+        first = after[after >= pre].index[0].date().isoformat()
+        assert first == want
+        assert rec.loc[t, "date"] == want
+        n = int(c.index.get_loc(after[after >= pre].index[0]) - c.index.get_loc(pd.Timestamp("2025-01-27")))
+        assert rec.loc[t, "sessions"] == n
+    page = _page(report, "Recovery: was the move reversed").replace("\n", " ")
+    assert "2025-07-31" in page and "2025-02-18" in page
+
+
+@pytest.mark.sample_data
+def test_confounders_are_named_beside_the_windows(report):
+    conf = pd.read_csv(report["dir"] / "csv" / "confounders.csv").set_index("id")
+    assert conf.loc["td-cowen-microsoft-leases", "day"] == 18
+    assert "[0,+20]" in conf.loc["td-cowen-microsoft-leases", "windows"]
+    findings = _page(report, "Findings of the event study").replace("\n", " ")
+    assert "td-cowen-microsoft-leases, day +18" in findings
+    assert "own only up to day +17" in findings
+    tests = pd.read_csv(report["dir"] / "csv" / "tests.csv")
+    note = tests[(tests["a"] == 0) & (tests["b"] == 20)]["note"].iloc[0]
+    assert "td-cowen-microsoft-leases (day +18)" in note

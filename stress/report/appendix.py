@@ -42,8 +42,9 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("VaR", "Value at risk at confidence alpha: the loss exceeded with probability 1 - alpha "
      "over the horizon."),
     ("ES", "Expected shortfall: the average loss in the worst 1 - alpha of outcomes (>= VaR)."),
-    ("Normal / stressed regime", "Normal: a window of daily returns that ends before the event; "
-     "stressed: the sessions from the event's day 0."),
+    ("Before / stressed regime", "Before: the window of daily returns that ends the session "
+     "before the event's day 0 (it holds no day of the event); stressed: day 0 and the sessions "
+     "after. The same labels as `stress run --var`."),
     ("Mahalanobis distance", "How unusual a joint move of the assets is given their covariance: "
      "sqrt((r - mu)' Sigma^-1 (r - mu)); its percentile under the chi-square law says how rare."),
     ("Reverse stress", "The shock that produces a given loss: here the AI shock k, and the most "
@@ -92,6 +93,15 @@ METHODS: tuple[tuple[str, Sequence[str]], ...] = (
         "without a catalogue event.",
         "CAR-path band: CAAR +- 1.96 sqrt(L/N^2 (sum sigma_i^2 + r((sum sigma_i)^2 - sum sigma_i^2))).",
     )),
+    ("Recovery (the Jevons question)", (
+        "Sessions to regain: the first s >= 1 with close[day0 + s] >= close[day0 - 1] for an asset "
+        "that fell on day 0 (<= for one that rose: the gain given back); none by the data's end "
+        "otherwise.",
+        "CAR[0,h] = sum_{t=0..h} (r_t - r_mt) (market-adjusted: over 250 sessions a market "
+        "model's pre-event intercept would be extrapolated); BHAR[0,h] = prod(1 + r_t) - "
+        "prod(1 + r_mt); group values are means over members. Other catalogue events whose day 0 "
+        "falls in [0, h] are named: a long CAR is not the event's alone.",
+    )),
     ("Rebound", (
         "Rebound share by horizon h: s_h = 1 - CAAR[0,h] / CAAR[0,0]; shown as 'kept' (1 - s_h), "
         "'gave back' (s_h) or 'extended' (s_h < 0), only where the day-0 move is significant by KP.",
@@ -117,8 +127,9 @@ METHODS: tuple[tuple[str, Sequence[str]], ...] = (
         "Normal: VaR = -mu_p + sigma_p z_alpha; ES = -mu_p + sigma_p phi(z_alpha) / (1 - alpha).",
         "Monte Carlo: R = h mu' + sqrt(h) Z L' with L L' = Sigma; the historical estimator on the "
         "simulated P&L.",
-        "Normal regime: a window ending before the event's first window day; stressed: the sessions "
-        "from day 0 of the event.",
+        "Before: the covariance window ending the session before the event's day 0 (complete days); "
+        "stressed: day 0 and the sessions after. When the tail holds less than one observation "
+        "(T (1 - alpha) < 1), historical ES equals VaR: the worst P&L of the window.",
     )),
     ("Reverse stress", (
         "AI shock: P&L(k) = c + k p with p the P&L per DeepSeek unit; k = -(loss + c) / p. "

@@ -135,6 +135,12 @@ def build_report(
     view = event_view(result, groups, labels, sens)
     view = _group_size(md, configs, event, spec, view, members, warnings)
     colors = group_colors([g.name for g in universe.groups])
+    rec = None
+    say("recovery to +250 sessions")
+    try:
+        rec = analysis.recovery(md, configs, event, extra, groups=members)
+    except (InputError, DataError) as exc:
+        warnings.append(f"recovery page left out: {exc}")
     fp = None
     if options.fingerprint:
         say("event fingerprint")
@@ -152,9 +158,9 @@ def build_report(
     prov = provenance(md, tickers_used, spec, options, sens, stress, placebo_used=used)
     when = (options.fixed_date or datetime.now()).strftime("%Y-%m-%d")
     sections = [summary_section(view, stress, report_date=when, cutoff=prov.as_of,
-                                sources=prov.source, warnings=warnings)]
+                                sources=prov.source, warnings=warnings, recovery=rec)]
     sections += event_sections(view, colors, paragraphs, held=[t for t in held if t != market],
-                               fingerprint=fp, labels=labels)
+                               fingerprint=fp, labels=labels, recovery=rec)
     if stress is not None:
         sections += stress_sections(stress, colors)
     sections += appendix_sections(prov.settings)

@@ -124,7 +124,8 @@ def _event_axes(ax: "Axes", title: str, small: bool = False, xlabel: bool = True
 
 
 # ---- page 3: day-0 abnormal returns per asset ------------------------------------------
-def draw_day0_bars(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[str, str]) -> None:
+def draw_day0_bars(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[str, str],
+                   with_note: bool = True) -> None:
     """Horizontal bars, one per asset, grouped; value and significance marks at the end."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -135,7 +136,7 @@ def draw_day0_bars(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping
     a = a.sort_values(["_g", "ar0"], ascending=[True, True]).reset_index(drop=True)
     n = len(a)
     fw, fh = (d * 72 for d in fig.get_size_inches())
-    legend_h, note_h = 26 / fh, 16 / fh
+    legend_h, note_h = 26 / fh, (16 if with_note else 0) / fh
     avail = rect[3] - legend_h - note_h
     want = (n * 0.30 * 72 + 50) / fh  # ~0.30 in per asset plus the axis labels
     height = min(avail, want)
@@ -171,11 +172,13 @@ def draw_day0_bars(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping
     handles.append(Line2D([], [], marker="o", ls="", mfc="white", mec=INK, label="raw return"))
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(rect[0], rect[1] + rect[3]),
                ncol=min(4, len(handles)), fontsize=7.5, frameon=False, borderaxespad=0)
-    note(fig, rect[0], top - height - 4 / fh,
-         "Marks after the value: *** p < 0.01, ** p < 0.05, * p < 0.10 (two-sided t-test of "
+    if with_note:
+        note(fig, rect[0], top - height - 4 / fh, DAY0_NOTE, rect[2])
+
+
+DAY0_NOTE = ("Marks after the value: *** p < 0.01, ** p < 0.05, * p < 0.10 (two-sided t-test of "
          "the asset's own abnormal return, SCAR against its estimation-window residual sd; "
-         "it ignores cross-correlation, see the tests page for group-level robust tests).",
-         rect[2])
+         "it ignores cross-correlation, see the tests page for group-level robust tests).")
 
 
 # ---- page 4: tests table ---------------------------------------------------------------

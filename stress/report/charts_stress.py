@@ -33,8 +33,9 @@ LOSS, GAIN = "#b2182b", "#2166ac"
 def _var_subtitle(view: "StressView") -> str:
     v = view.var
     h = int(v["horizon"].iloc[0]) if len(v) and "horizon" in v else 1
-    return (f"{h}-day VaR and ES as positive losses, % of NAV; 'before' uses the normal "
-            "regime, 'stressed' the 60 sessions after the event (see the notes).")
+    return (f"{h}-day VaR and ES as positive losses, % of NAV; 'before': the covariance window "
+            "ending the session before the event's day 0 (it holds no day of the event); "
+            "'stressed': day 0 and the sessions after (dates in the notes).")
 
 
 # ---- holdings --------------------------------------------------------------------------

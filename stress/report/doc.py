@@ -155,18 +155,32 @@ def para(text: str, style, markup: bool = False):
 #: (matplotlib's font subsetting cost most of the old report's time), and the chart's
 #: text stays extractable.
 CHART_RC = {"pdf.use14corefonts": True, "font.family": "sans-serif",
-            "font.sans-serif": ["Helvetica"], "pdf.compression": 6, "font.weight": "medium"}
+            "font.sans-serif": ["Helvetica"], "pdf.compression": 6}
+
 
 def charts_pdf(charts: Sequence["Chart"], width_in: float) -> bytes:
     """Every chart as one page of a single matplotlib PDF (bytes, no clock in it): the
     fonts and the file are written once for all charts, not once per chart."""
+    import logging
+
+    buf = io.BytesIO()
+    log = logging.getLogger("matplotlib.font_manager")
+    level = log.level
+    log.setLevel(logging.ERROR)  # "weight normal for Helvetica, using medium": the core font's AFM
+    try:
+        _render(charts, width_in, buf)
+    finally:
+        log.setLevel(level)
+    return buf.getvalue()
+
+
+def _render(charts, width_in, buf) -> None:
     import matplotlib
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
     from stress.report.layout import RC
 
-    buf = io.BytesIO()
     with matplotlib.rc_context({**RC, **CHART_RC}):
         with PdfPages(buf, metadata={"CreationDate": None, "ModDate": None, "Producer": None,
                                      "Creator": None}) as pdf:
@@ -174,7 +188,6 @@ def charts_pdf(charts: Sequence["Chart"], width_in: float) -> bytes:
                 fig = Figure(figsize=(c.width or width_in, c.height))
                 c.draw(fig)
                 pdf.savefig(fig)
-    return buf.getvalue()
 
 
 def _chart_forms(pdf: bytes) -> list[Any]:

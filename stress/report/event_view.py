@@ -58,6 +58,7 @@ def event_view(
         size=_size(result), sensitivity=_sensitivity(sensitivity, result, groups),
         reference=_reference(sensitivity),
         notes=tuple([ev.note] if ev.shifted else []),
+        confounders=tuple(getattr(result, "confounders", ())),
     )
 
 

@@ -18,6 +18,7 @@ from stress.report import charts_event as ce
 from stress.report.doc import Chart, Section, Table, Text
 from stress.report.layout import color_of
 from stress.report.tables import Column, block_rules, once_per_block
+from stress.report.words import confounder_words
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -39,7 +40,8 @@ TITLES = {
     "holdings": "Portfolios: holdings and NAV",
     "heatmap": "Portfolio P&L by scenario",
     "waterfall": "Contributions to P&L",
-    "var": "VaR and expected shortfall: normal and stressed",
+    "var": "VaR and expected shortfall: before the event and stressed",
+    "recovery": "Recovery: was the move reversed, and how fast?",
     "reverse": "Reverse stress",
     "glossary": "Glossary",
     "limitations": "Limitations",
@@ -61,7 +63,7 @@ def _bars_height(n: int) -> float:
 # ---- event study -----------------------------------------------------------------------
 def event_sections(view: "EventView", colors: Mapping[str, str], paragraphs: Sequence[str],
                    held: Sequence[str] = (), fingerprint=None,
-                   labels: Mapping[str, str] | None = None) -> list[Section]:
+                   labels: Mapping[str, str] | None = None, recovery=None) -> list[Section]:
     w = window(view.main_window)
     out = [_findings(view, colors, paragraphs)]
     if held:
@@ -83,6 +85,8 @@ def event_sections(view: "EventView", colors: Mapping[str, str], paragraphs: Seq
                   "line is the event. Empirical p = share of placebo |CAAR| >= event |CAAR|."),
         tables={"placebo": view.placebo}))
     out.append(_rebound(view, colors))
+    if recovery is not None:
+        out.append(recovery_section(recovery, view, held))
     if view.sensitivity is not None and len(view.sensitivity):
         out.append(_sensitivity(view, held, colors))
     if fingerprint is not None:
@@ -111,9 +115,23 @@ def _findings(view: "EventView", colors, paragraphs) -> Section:
                    "move extended)", "Day-0 move by +20: the share of the day-0 move kept or "
                    "given back by day +20").replace("(KP p >= 0.05)", "(KP p >= 0.05)"), "note")]
     blocks += [Text(n, "caveat") for n in view.notes]
+    conf = confounder_words(view, upto=max(b for _, b in view.tests[["a", "b"]].itertuples(index=False)))
+    if conf:
+        blocks.append(Text(conf, "caveat"))
     return Section(TITLES["findings"], blocks,
                    subtitle=f"{view.label} ({view.event_id}); day 0 = {view.day0}",
-                   tables={"findings_summary": summary})
+                   tables={"findings_summary": summary, "confounders": confounders_frame(view)})
+
+
+def confounders_frame(view: "EventView") -> "pd.DataFrame":
+    """One row per confounding catalogue event: id, title, direction, day 0, its day
+    relative to the studied day 0, and the windows it falls in."""
+    import pandas as pd
+
+    return pd.DataFrame([{"id": c.id, "title": c.title, "direction": c.direction, "day0": c.day0,
+                          "day": c.day, "windows": " ".join(window(w) for w in c.windows)}
+                         for c in view.confounders],
+                        columns=["id", "title", "direction", "day0", "day", "windows"])
 
 
 def book_frame(view: "EventView", held: Sequence[str]) -> "pd.DataFrame":
@@ -193,14 +211,16 @@ def _day0(view: "EventView", held: Sequence[str], colors) -> Section:
         rest = a[~a["ticker"].isin(set(held))]
         if len(mine):
             blocks += [Text("The books' holdings", "h2"),
-                       Chart(_fr(ce.draw_day0_bars, view=replace(view, assets=mine), colors=colors),
-                             _bars_height(len(mine)))]
+                       Chart(_fr(ce.draw_day0_bars, view=replace(view, assets=mine), colors=colors,
+                                 with_note=False), _bars_height(len(mine)))]
         if len(rest):
             blocks += [Text("The rest of the universe groups", "h2"),
-                       Chart(_fr(ce.draw_day0_bars, view=replace(view, assets=rest), colors=colors),
-                             _bars_height(len(rest)))]
+                       Chart(_fr(ce.draw_day0_bars, view=replace(view, assets=rest), colors=colors,
+                                 with_note=False), _bars_height(len(rest)))]
     else:
-        blocks.append(Chart(_fr(ce.draw_day0_bars, view=view, colors=colors), _bars_height(len(a))))
+        blocks.append(Chart(_fr(ce.draw_day0_bars, view=view, colors=colors, with_note=False),
+                            _bars_height(len(a))))
+    blocks.append(Text(ce.DAY0_NOTE, "note"))
     return Section(TITLES["day0"], blocks,
                    subtitle="Abnormal return on day 0 (the market model's forecast error) and the "
                             "raw return, per asset, grouped; grey: in no universe group.",
@@ -231,8 +251,17 @@ def _tests(view: "EventView") -> Section:
         blocks.append(Text(f"Small N: {', '.join(small)} ha{'s' if len(small) == 1 else 've'} fewer "
                            "than 10 assets; the cross-sectional tests (BMP, KP, sign) rest on few "
                            "observations and the rank and sign tests are coarse.", "caveat"))
-    tests = view.tests.assign(note=["small N: fewer than 10 assets" if n < 10 else ""
-                                    for n in view.tests["n"]])
+    conf = confounder_words(view, upto=int(view.tests["b"].max()) if len(view.tests) else None)
+    if conf:
+        blocks.append(Text(conf, "caveat"))
+    inside = {}
+    for c in view.confounders:
+        for w in c.windows:
+            inside.setdefault(tuple(w), []).append(f"{c.id} (day {c.day:+d})")
+    tests = view.tests.assign(note=["; ".join(
+        (["small N: fewer than 10 assets"] if n < 10 else [])
+        + ([f"other events inside: {', '.join(inside[(a, b)])}"] if (a, b) in inside else []))
+        for n, a, b in zip(view.tests["n"], view.tests["a"], view.tests["b"])])
     return Section(TITLES["tests"], blocks,
                    subtitle="CAAR per group and event window; statistic and two-sided p-value of "
                             "each test.", tables={"tests": tests})
@@ -278,12 +307,63 @@ def _rebound(view: "EventView", colors) -> Section:
                    Text("Kept: the share of the day-0 abnormal move still in the CAR from day 0 "
                         "to the horizon; gave back: the share reversed; extended: the move grew. "
                         "'-' = the day-0 move is not significant (KP p >= 0.05), so no share is "
-                        "given. Other catalogue events inside the horizon are not yet removed: a "
-                        "later move may be theirs.", "note")]
+                        "given.", "note")]
+    conf = confounder_words(view)
+    if conf:
+        blocks.append(Text(conf, "caveat"))
     return Section(TITLES["rebound"], blocks,
                    subtitle="Average CAR from day 0 to the last horizon, and how much of the day-0 "
                             "move was kept by each horizon.",
                    tables={"rebound": view.rebound, "recovered": view.recovered})
+
+
+def recovery_section(rec, view: "EventView", held: Sequence[str] = ()) -> Section:
+    """The Jevons page: per group one sentence, how many members regained their pre-event
+    close (or gave a gain back) and how fast, CAAR and BHAR to +250; per asset the
+    sessions and the date; the catalogue events inside the horizons."""
+    import pandas as pd
+
+    up = view.direction == "up"
+    g = rec.to_frame("groups")
+    a = rec.to_frame("assets")
+    hs = list(rec.horizons)
+    blocks: list = [Text(x.sentence, "bullet") for x in rec.groups if x.sentence]
+    gcols = [Column("label", "Group", align="left", wrap=22), Column("n", "N"),
+             Column("caar0", "Day-0 CAAR", pct),
+             Column("back", "Gave the gain back" if up else "Regained the pre-event close",
+                    align="left", wrap=16),
+             Column("first", "First", align="left", wrap=16), Column("last", "Last", align="left", wrap=16)]
+    g["back"] = [f"{int(b)} of {int(n)}" + (f", median {m:.0f} sessions" if m == m else "")
+                 for b, n, m in zip(g["n_back"], g["n"], g["median_sessions"])]
+    for h in hs:
+        gcols += [Column(f"caar_0_{h}", f"CAR [0,+{h}]", pct), Column(f"bhar_0_{h}", f"BHAR [0,+{h}]", pct)]
+    blocks += [Text("By group", "h2"), Table(g, gcols, font=6.5)]
+    order = {t: i for i, t in enumerate(held)}
+    a = a.assign(_o=[order.get(t, len(order)) for t in a["ticker"]]).sort_values(
+        ["_o", "move0"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    a["held"] = ["yes" if t in order else "" for t in a["ticker"]]
+    acols = [Column("ticker", "Ticker", align="left"), Column("held", "Held"),
+             Column("groups", "Group", align="left", wrap=14), Column("move0", "Day-0 return", pct),
+             Column("status", "Pre-event close", align="left", wrap=30), Column("date", "On", align="left")]
+    for h in hs:
+        acols += [Column(f"car_0_{h}", f"CAR [0,+{h}]", pct)]
+    blocks += [Text("By asset" + (" (the books' holdings first)" if held else ""), "h2"),
+               Table(a, acols, font=6.5)]
+    confs = [c for c in rec.confounders]
+    if confs:
+        blocks.append(Text("Other catalogue events inside [0,+" + str(max(hs)) + "]: " + "; ".join(
+            f"{c.title or c.id} ({c.id}, day {c.day:+d}, {c.day0})" for c in confs)
+            + ". The longer horizons read these events too: a CAR or BHAR to +250 is not the "
+            "event's effect alone.", "caveat"))
+    blocks.append(Text("Sessions to regain: the first session after day 0 whose close is back at "
+                       "(or beyond) the close before day 0. CAR: market-adjusted (r - r_SPY), "
+                       "summed; BHAR: compounded return minus the compounded market return. Data "
+                       f"to {rec.data_end}.", "note"))
+    title = ("Was the gain kept?" if up else "Was the sell-off overdone? Recovery after the event")
+    return Section(TITLES["recovery"], blocks, subtitle=title + (
+        " The Jevons question: cheaper AI, more AI, more power demand." if not up else ""),
+        tables={"recovery_groups": g, "recovery_assets": a,
+                "recovery_confounders": pd.DataFrame([c.to_dict() for c in confs])})
 
 
 def _sensitivity(view: "EventView", held: Sequence[str], colors) -> Section:
@@ -472,25 +552,18 @@ def _var(view: "StressView") -> Section:
     cols = [Column("portfolio", "Portfolio", align="left", wrap=16), Column("method", "Method", align="left")]
     for lv in sorted(set(v["level"])):
         k = f"{lv * 100:.0f}"
-        cols += [Column(f"var{k}_before", f"VaR {k}% normal", f, wrap=8),
+        cols += [Column(f"var{k}_before", f"VaR {k}% before", f, wrap=8),
                  Column(f"var{k}_stress", f"VaR {k}% stressed", f, wrap=8),
-                 Column(f"es{k}_before", f"ES {k}% normal", f, wrap=8),
+                 Column(f"es{k}_before", f"ES {k}% before", f, wrap=8),
                  Column(f"es{k}_stress", f"ES {k}% stressed", f, wrap=8)]
     blocks: list = [Chart(_fr(cst.draw_var, view=view, table=False), 3.3),
                     Table(tab, cols, rules_after=rules, font=6.5),
                     Text("Losses over the horizon as a share of NAV. VaR: the loss exceeded with "
                          "the given tail probability; ES: the average loss beyond it (with the "
                          "fractional tail atom). Regimes: " + "; ".join(view.notes) + ".", "note")]
-    same = v[(v["method"] == "historical") & ((v["es_before"] - v["var_before"]).abs() < 1e-12)]
-    if len(same):
-        blocks.append(Text("Where historical ES equals VaR, the tail holds a single observation "
-                           "at that level: ES cannot differ from VaR with so few observations "
-                           "(books: " + ", ".join(dict.fromkeys(same["portfolio"])) + ").",
-                           "caveat"))
     reasons = [r for r in dict.fromkeys(v.get("reason", [])) if isinstance(r, str) and r]
     blocks += [Text(r, "caveat") for r in reasons]
-    return Section(TITLES["var"], blocks, subtitle=cst._var_subtitle(view).replace(
-        "'before' uses the normal regime", "'normal' uses the normal regime"),
+    return Section(TITLES["var"], blocks, subtitle=cst._var_subtitle(view),
         tables={"var_es": view.var, "var_es_wide": cst.var_table(view)})
 
 

@@ -38,12 +38,21 @@ def lead_sentence(view: "EventView") -> str:
 
 
 def summary_section(view: "EventView", stress: "StressView | None", *, report_date: str,
-                    cutoff: str, sources: str, warnings: Sequence[str] = ()) -> Section:
+                    cutoff: str, sources: str, warnings: Sequence[str] = (),
+                    recovery=None) -> Section:
     blocks: list = [
         Text(f"Report date {report_date}. Data cut-off: prices to {cutoff} ({sources}).", "note"),
         Text(lead_sentence(view), "lead"),
     ]
     blocks += [Text(s, "bullet") for s in _event_bullets(view)]
+    if recovery is not None:
+        from stress.report.words import headline_group
+
+        top = headline_group(view)
+        sent = [g.sentence for g in recovery.groups if g.name == top and g.sentence]
+        if sent:
+            blocks.append(Text(("Was the gain kept? " if view.direction == "up" else
+                                "Was the move reversed? ") + sent[0], "bullet"))
     if stress is not None and stress.summary is not None and len(stress.summary):
         blocks.append(Text("Your books", "h2"))
         blocks += [Text(s, "bullet") for s in book_sentences(stress, view.event_id)]
@@ -73,7 +82,10 @@ def _event_bullets(view: "EventView") -> list[str]:
     if top is not None:
         rec = _recovery(view, top)
         if rec:
-            out.append(rec)
+            from stress.report.words import confounder_words
+
+            conf = confounder_words(view, upto=20)
+            out.append(rec + (f" {conf}" if conf else ""))
     return out
 
 
@@ -89,8 +101,11 @@ def book_sentences(stress: "StressView", event_id: str) -> list[str]:
                          f"({r['worst_plausibility']})")
         if r.get("var_stress") == r.get("var_stress") and "var_stress" in r:
             parts.append(f"stressed {r['var_method']} {r['level']:.0%} VaR {pct(r['var_stress'], 1, sign=False)}"
-                         f" and ES {pct(r['es_stress'], 1, sign=False)} of NAV a day (normal regime: "
-                         f"{pct(r['var_before'], 1, sign=False)} / {pct(r['es_before'], 1, sign=False)})")
+                         f" and ES {pct(r['es_stress'], 1, sign=False)} of NAV a day (before the event: "
+                         f"{pct(r['var_before'], 1, sign=False)} / {pct(r['es_before'], 1, sign=False)})"
+                         + (" - ES equals VaR: the stressed window's tail holds less than one "
+                            "observation at this level" if abs(r["es_stress"] - r["var_stress"]) < 1e-12
+                            else ""))
         if "k" in r and r.get("loss") == r.get("loss"):
             loss = pct(r["loss"], 0, sign=False)
             if r.get("k_attainable"):

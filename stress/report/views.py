@@ -74,6 +74,9 @@ class EventView:
     #: the size check of the headline group's assets on their own (the rates `stress
     #: event-study --group NAME` prints): (group, frame like ``size``), or None
     group_size: "tuple[str, pd.DataFrame] | None" = None
+    #: other catalogue events whose day 0 falls inside a window or the rebound horizon
+    #: (:class:`stress.eventstudy.confounders.Confounder`), ordered by day
+    confounders: tuple = ()
 
     def main_tests(self) -> "pd.DataFrame":
         """The rows of ``tests`` for ``main_window``, indexed by group (``all`` included)."""

@@ -290,3 +290,21 @@ def reverse_statements(view: "StressView") -> list[str]:
                     f"attainable: {r.get('note') or 'it needs returns below -100%'}.")
         out.append(text)
     return out
+
+
+def confounder_words(view: "EventView", upto: int | None = None) -> str | None:
+    """The other catalogue events inside the study's windows and rebound horizon (up to
+    day ``upto``), each with its day and the windows it falls in; and up to which day the
+    rebound is the event's own."""
+    confs = [c for c in view.confounders if upto is None or c.day <= upto]
+    if not confs:
+        return None
+    parts = []
+    for c in confs:
+        where = ", ".join(window(w) for w in c.windows)
+        parts.append(f"{c.title or c.id} ({c.id}, day {c.day:+d}, {c.day0}"
+                     + (f"; inside {where}" if where else "; inside the rebound horizon") + ")")
+    later = [c.day for c in view.confounders if c.day > 0]
+    clean = (f" The rebound is the event's own only up to day +{min(later) - 1}; later moves "
+             "share their days with these events." if later else "")
+    return ("Other catalogue events fall inside the windows: " + "; ".join(parts) + "." + clean)
