@@ -47,11 +47,16 @@ def report(ctx, event, files, groups, portfolios, out, out_dir, fixed_date, pape
            market, estimation, windows, scenarios, reverse, sims, as_of, no_sensitivity) -> None:
     """Write the PDF report on EVENT (a catalogue id or a date YYYY-MM-DD).
 
-    Event-study pages: findings in plain words, CAR paths by group, day-0 abnormal returns,
-    naive and clustering-robust tests, placebo distribution, rebound, sensitivity. With
-    portfolios: holdings, the P&L heatmap, contribution waterfalls, VaR/ES before and
-    under stress, reverse stress. FILES after EVENT are more portfolio files, so a shell
-    glob after --portfolio works.
+    Page 1 is an executive summary (the group that moved most in the event's direction;
+    per book the replay P&L, the worst attainable scenario, stressed VaR/ES and the AI
+    shock that costs --reverse of NAV), then contents and the evidence: findings, the
+    books' holdings, CAR paths, day-0 abnormal returns, naive and clustering-robust
+    tests, placebo, rebound, recovery (sessions to regain the pre-event close, CAR/BHAR
+    to +250), sensitivity, the event fingerprint; with portfolios: holdings, the P&L
+    heatmap, contribution waterfalls, VaR/ES before and under stress, reverse stress;
+    then a glossary, limitations and the formulas used. Caveats stand beside the
+    figures and in the CSVs' note columns. FILES after EVENT are more portfolio files,
+    so a shell glob after --portfolio works.
 
     \b
     Examples:

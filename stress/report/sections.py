@@ -215,12 +215,14 @@ def _day0(view: "EventView", held: Sequence[str], colors) -> Section:
                                  with_note=False), _bars_height(len(mine)))]
         if len(rest):
             blocks += [Text("The rest of the universe groups", "h2"),
-                       Chart(_fr(ce.draw_day0_bars, view=replace(view, assets=rest), colors=colors,
-                                 with_note=False), _bars_height(len(rest)))]
+                       (Chart(_fr(ce.draw_day0_bars, view=replace(view, assets=rest), colors=colors,
+                                  with_note=False), _bars_height(len(rest))),
+                        Text(ce.DAY0_NOTE, "note"))]
+        else:
+            blocks.append(Text(ce.DAY0_NOTE, "note"))
     else:
-        blocks.append(Chart(_fr(ce.draw_day0_bars, view=view, colors=colors, with_note=False),
-                            _bars_height(len(a))))
-    blocks.append(Text(ce.DAY0_NOTE, "note"))
+        blocks += [(Chart(_fr(ce.draw_day0_bars, view=view, colors=colors, with_note=False),
+                          _bars_height(len(a))), Text(ce.DAY0_NOTE, "note"))]
     return Section(TITLES["day0"], blocks,
                    subtitle="Abnormal return on day 0 (the market model's forecast error) and the "
                             "raw return, per asset, grouped; grey: in no universe group.",

@@ -95,13 +95,18 @@ def cells_frame(result: "RunResult", names: list[str]) -> pd.DataFrame:
     holdings whose return was propagated by conditioning."""
     rows = []
     for run, name in zip(result.books, names):
+        held = [run.tickers.index(t) for t in run.book.tickers]
         for s, (info, g) in enumerate(zip(run.scenarios, run.grid_rows())):
             note = g["note"]
+            plaus = plausibility_words(info)
+            if held and info.spec.kind != "replay":
+                j = min(held, key=lambda k: run.returns[k, s])
+                plaus += f"; worst holding {run.tickers[j]} {run.returns[j, s] * 100:+.1f}%"
             prop = g["propagated"]
             extra = f"propagated by conditioning: {prop}" if prop else ""
             rows.append({"portfolio": name, "scenario": info.spec.id, "kind": info.spec.kind,
                          "pnl_pct": float(g["pnl_pct"]), "attainable": not note,
-                         "plausibility": plausibility_words(info), "propagated": prop,
+                         "plausibility": plaus, "propagated": prop,
                          "note": "; ".join(x for x in (note, extra) if x)})
     return pd.DataFrame(rows, columns=["portfolio", "scenario", "kind", "pnl_pct", "attainable",
                                        "plausibility", "propagated", "note"])
