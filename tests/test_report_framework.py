@@ -235,3 +235,20 @@ def test_stress_pages_render_on_letter(tmp_path):
     # the heatmap shows each cell of the grid as on the page
     cell = view.grid.loc["scen-2", "AI power book"]
     assert fmt.pct(cell) in text
+
+
+def test_chart_strings_outside_printable_ascii_become_hex():
+    """A chart's PDF strings with control or non-ASCII bytes (a font name table, glyph
+    codes) are rewritten as hex strings holding the same bytes: ReportLab's codec cannot
+    write them (a report once failed on '\\x1f')."""
+    from pdfrw import PdfArray, PdfDict
+    from pdfrw.objects.pdfstring import PdfString
+
+    from stress.report.doc import _ascii_strings
+
+    raw = b"ab\x1fc\x80"
+    d = PdfDict(A=PdfString.from_bytes(raw, bytes_encoding="literal"),
+                B=PdfArray([PdfString.from_bytes(b"plain")]))
+    _ascii_strings(d, set())
+    assert d.A.startswith("<") and d.A.to_bytes() == raw
+    assert d.B[0] == "(plain)"

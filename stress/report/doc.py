@@ -220,10 +220,15 @@ def _chart_flowable(page, width: float, height: float):
     return _Form()
 
 
+def _binary(text: str) -> bool:
+    return any(not 32 <= ord(c) <= 126 for c in text)
+
+
 def _ascii_strings(obj, seen: set) -> None:
     """Rewrite, in place, every PDF string of a pdfrw object tree that holds bytes
-    above 127 (e.g. a font's name table) as a hex string: ReportLab writes strings
-    through its PDFDocEncoding codec, which has no mapping for such bytes."""
+    outside printable ASCII (e.g. a font's name table, a chart's glyph codes) as a hex
+    string: ReportLab writes strings through its PDFDocEncoding codec, which has no
+    mapping for such bytes."""
     from pdfrw import PdfArray, PdfDict
     from pdfrw.objects.pdfstring import PdfString
 
@@ -233,13 +238,13 @@ def _ascii_strings(obj, seen: set) -> None:
     if isinstance(obj, PdfDict):
         items = list(obj.iteritems())
         for k, v in items:
-            if isinstance(v, PdfString) and any(ord(c) > 127 for c in v):
+            if isinstance(v, PdfString) and _binary(v):
                 obj[k] = PdfString.from_bytes(v.to_bytes(), bytes_encoding="hex")
             else:
                 _ascii_strings(v, seen)
     elif isinstance(obj, PdfArray):
         for i, v in enumerate(list(obj)):
-            if isinstance(v, PdfString) and any(ord(c) > 127 for c in v):
+            if isinstance(v, PdfString) and _binary(v):
                 obj[i] = PdfString.from_bytes(v.to_bytes(), bytes_encoding="hex")
             else:
                 _ascii_strings(v, seen)
