@@ -9,7 +9,7 @@ never printed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
@@ -132,7 +132,8 @@ def build_report(
     if options.sensitivity:
         say("sensitivities")
         sens = _sensitivity(md, configs, [t for t in result.tickers if t != market], warnings)
-    view = event_view(result, groups, labels, sens)
+    view = replace(event_view(result, groups, labels, sens), warnings=tuple(result.warnings),
+                   sensitivity_warnings=tuple(sens.warnings) if sens is not None else ())
     view = _group_size(md, configs, event, spec, view, members, warnings)
     colors = group_colors([g.name for g in universe.groups])
     rec = None

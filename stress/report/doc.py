@@ -155,7 +155,8 @@ def para(text: str, style, markup: bool = False):
 #: (matplotlib's font subsetting cost most of the old report's time), and the chart's
 #: text stays extractable.
 CHART_RC = {"pdf.use14corefonts": True, "font.family": "sans-serif",
-            "font.sans-serif": ["Helvetica"], "pdf.compression": 6}
+            "font.sans-serif": ["Helvetica"], "pdf.compression": 6,
+            "axes.titley": 1.0}  # a fixed title position: no tight-bbox search per axes
 
 
 def charts_pdf(charts: Sequence["Chart"], width_in: float) -> bytes:

@@ -27,19 +27,33 @@ def inset(fig: "Figure", rect: Rect, left: float = 48, bottom: float = 34, right
 def percent_axis(ax: "Axes", which: str = "y", nbins: int | None = None) -> None:
     """Percent tick labels (data are fractions) with as many decimals as the tick step
     needs. ``nbins`` caps the number of ticks (narrow panels)."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import MaxNLocator
 
     axis = ax.yaxis if which == "y" else ax.xaxis
     if nbins:
         axis.set_major_locator(MaxNLocator(nbins=nbins))
+    axis.set_major_formatter(_percent_formatter())
 
-    def label(v: float, _pos) -> str:
-        locs = axis.get_majorticklocs()
-        step = abs(locs[1] - locs[0]) * 100 if len(locs) > 1 else 1.0
-        digits = next((d for d in range(4) if abs(round(step, d) - step) < 1e-6 * max(step, 1)), 4)
-        return f"{v * 100:.{digits}f}%" if round(v * 100, digits) else "0%"
 
-    axis.set_major_formatter(FuncFormatter(label))
+def _percent_formatter():
+    """A tick formatter: fractions as percent, the decimals set once per axis draw from
+    the tick step (matplotlib hands the tick locations to ``set_locs`` first)."""
+    from matplotlib.ticker import Formatter
+
+    class Percent(Formatter):
+        digits = 0
+
+        def set_locs(self, locs):
+            self.locs = locs
+            step = abs(locs[1] - locs[0]) * 100 if len(locs) > 1 else 1.0
+            self.digits = next((d for d in range(4)
+                                if abs(round(step, d) - step) < 1e-6 * max(step, 1)), 4)
+
+        def __call__(self, v, pos=None):
+            d = self.digits
+            return f"{v * 100:.{d}f}%" if round(v * 100, d) else "0%"
+
+    return Percent()
 
 
 def note(fig: "Figure", x: float, y: float, text: str, width_frac: float, *, size: float = 7,

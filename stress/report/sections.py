@@ -118,6 +118,7 @@ def _findings(view: "EventView", colors, paragraphs) -> Section:
     conf = confounder_words(view, upto=max(b for _, b in view.tests[["a", "b"]].itertuples(index=False)))
     if conf:
         blocks.append(Text(conf, "caveat"))
+    blocks += [Text(w, "caveat") for w in view.warnings if "size check" not in w]
     return Section(TITLES["findings"], blocks,
                    subtitle=f"{view.label} ({view.event_id}); day 0 = {view.day0}",
                    tables={"findings_summary": summary, "confounders": confounders_frame(view)})
@@ -256,6 +257,7 @@ def _tests(view: "EventView") -> Section:
     conf = confounder_words(view, upto=int(view.tests["b"].max()) if len(view.tests) else None)
     if conf:
         blocks.append(Text(conf, "caveat"))
+    blocks += [Text(w, "caveat") for w in view.warnings if "size check" in w]
     inside = {}
     for c in view.confounders:
         for w in c.windows:
@@ -383,6 +385,7 @@ def _sensitivity(view: "EventView", held: Sequence[str], colors) -> Section:
             blocks.append(Text(title, "h2"))
         blocks.append(Chart(_fr(cs.draw_sensitivity, view=replace(view, sensitivity=part),
                                 colors=colors), min(8.0, 1.5 + 0.19 * len(part))))
+    blocks += [Text(w, "caveat") for w in view.sensitivity_warnings]
     noted = s[s["reason"].astype(str) != ""] if "reason" in s else s.iloc[:0]
     if len(noted):
         blocks.append(Text("No or partial estimate: " + "; ".join(
@@ -494,6 +497,11 @@ def stress_sections(view: "StressView", colors: Mapping[str, str]) -> list[Secti
     return out
 
 
+def warnings_about(view: "StressView", keys: Sequence[str]) -> list[str]:
+    """The run's warnings that mention any of ``keys`` (as the CLI prints them)."""
+    return [w for w in view.warnings if any(k in w for k in keys)]
+
+
 def _cell_caveats(view: "StressView", scenario: str) -> list:
     c = view.cells
     if c is None or not len(c):
@@ -528,6 +536,8 @@ def _heatmap(view: "StressView") -> Section:
                                "estimate; their returns were filled by conditioning on the assets "
                                "that have one): " + "; ".join(f"{p}: {x}" for p, x in seen) + ".",
                                "caveat"))
+    blocks += [Text(w, "caveat") for w in view.warnings
+               if not any(k in w for k in ("before:", "stressed regime", "VaR", "reverse"))]
     if "definition" in view.scenarios:
         blocks += [Text("Scenario definitions", "h2"),
                    Table(view.scenarios, [Column("id", "Scenario", align="left", wrap=22),
@@ -565,6 +575,7 @@ def _var(view: "StressView") -> Section:
                          "fractional tail atom). Regimes: " + "; ".join(view.notes) + ".", "note")]
     reasons = [r for r in dict.fromkeys(v.get("reason", [])) if isinstance(r, str) and r]
     blocks += [Text(r, "caveat") for r in reasons]
+    blocks += [Text(w, "caveat") for w in warnings_about(view, ("before:", "stressed regime", "VaR"))]
     return Section(TITLES["var"], blocks, subtitle=cst._var_subtitle(view),
         tables={"var_es": view.var, "var_es_wide": cst.var_table(view)})
 
@@ -580,6 +591,7 @@ def _reverse(view: "StressView") -> Section:
             Column("pnl_per_unit", "P&L of k = +1, % of NAV", lambda a: pct(a, 1)),
             Column("plausible", "Most plausible joint shock", align="left", wrap=36),
             Column("note", "Note", align="left", wrap=40)]
+    blocks += [Text(w, "caveat") for w in warnings_about(view, ("reverse",))]
     blocks += [Text("Reverse stress by book", "h2"), Table(r, [c for c in cols if c.key in r], font=7),
                Text("k solves P&L(k) = -loss x NAV for the AI-demand shock through each holding's "
                     "event-based sensitivity b (with the market move of the scenario). The most "

@@ -70,7 +70,7 @@ def stress_view(
         holdings=pd.DataFrame(holdings), navs=pd.DataFrame(navs), grid=grid, scenarios=scen,
         contributions=pd.DataFrame(contrib), var=var, reverse=reverse,
         focus=tuple(f for f in focus if f in ids), group_labels=dict(group_labels),
-        notes=tuple(notes), cells=cells,
+        notes=tuple(notes), cells=cells, warnings=tuple(result.warnings),
         summary=summary_frame(cells, var, reverse, focus[0] if focus else None),
     )
 

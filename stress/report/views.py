@@ -77,6 +77,9 @@ class EventView:
     #: other catalogue events whose day 0 falls inside a window or the rebound horizon
     #: (:class:`stress.eventstudy.confounders.Confounder`), ordered by day
     confounders: tuple = ()
+    #: warnings of the event study and of the sensitivity estimate, as the CLI prints them
+    warnings: tuple[str, ...] = ()
+    sensitivity_warnings: tuple[str, ...] = ()
 
     def main_tests(self) -> "pd.DataFrame":
         """The rows of ``tests`` for ``main_window``, indexed by group (``all`` included)."""
@@ -119,3 +122,5 @@ class StressView:
     cells: "pd.DataFrame | None" = None
     #: one row per portfolio: the executive summary's figures (see stress_view.summary_frame)
     summary: "pd.DataFrame | None" = None
+    #: the run's warnings (as the CLI prints them), shown beside the figures they qualify
+    warnings: tuple[str, ...] = ()
