@@ -266,10 +266,6 @@ def _table_flowable(block: Table, avail: float, styles):
     head = ParagraphStyle("h", parent=cell, fontName=BOLD)
     aligns = {"left": 0, "center": 1, "right": 2}
 
-    def p(text, style, align):
-        st = style if align == "left" else ParagraphStyle("a", parent=style, alignment=aligns[align])
-        return Paragraph(escape(text).replace("\n", "<br/>"), st)
-
     head_styles = {a: ParagraphStyle(f"h{a}", parent=head, alignment=aligns[a]) for a in aligns}
     cell_styles = {a: ParagraphStyle(f"c{a}", parent=cell, alignment=aligns[a]) for a in aligns}
     data = [[Paragraph(escape(c.label if c.label is not None else c.key).replace("\n", "<br/>"),
@@ -278,22 +274,16 @@ def _table_flowable(block: Table, avail: float, styles):
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     widths = [stringWidth(str(c.label or c.key).split("\n")[0], BOLD, size) + 8 for c in cols]
-    for i, row in enumerate(raw):
+    texts = []
+    for row in raw:
         line = []
         for j, (c, v) in enumerate(zip(cols, row)):
             text = c.text(v)
-            color = block.text_colors.get((i, c.key))
-            if c.wrap is not None:
-                st = cell_styles[c.align]
-                if color:
-                    st = ParagraphStyle("t", parent=st, textColor=HexColor(color))
-                line.append(Paragraph(escape(text).replace("\n", "<br/>"), st))
-                w = min(stringWidth(text, FONT, size), c.wrap * size * 0.5) + 8
-            else:
-                line.append(text)
-                w = max(stringWidth(t, FONT, size) for t in text.split("\n")) + 8
-            widths[j] = max(widths[j], w)
-        data.append(line)
+            full = max(stringWidth(t, FONT, size) for t in text.split("\n"))
+            w = min(full, c.wrap * size * 0.5) if c.wrap is not None else full
+            widths[j] = max(widths[j], w + 8)
+            line.append((text, full))
+        texts.append(line)
     if block.widths is not None:
         total = sum(block.widths)
         col_w = [avail * w / total for w in block.widths]
@@ -301,6 +291,20 @@ def _table_flowable(block: Table, avail: float, styles):
         total = sum(widths)
         col_w = [w * avail / total for w in widths] if total > avail else [
             w + (avail - total) / len(widths) for w in widths]
+    # a cell is a Paragraph (wrapped to its column) only when its text is wider than the
+    # column: plain strings are far cheaper to lay out
+    for i, line in enumerate(texts):
+        out = []
+        for j, (c, (text, full)) in enumerate(zip(cols, line)):
+            if c.wrap is not None and full + 6 > col_w[j]:
+                st = cell_styles[c.align]
+                color = block.text_colors.get((i, c.key))
+                if color:
+                    st = ParagraphStyle("t", parent=st, textColor=HexColor(color))
+                out.append(Paragraph(escape(text).replace("\n", "<br/>"), st))
+            else:
+                out.append(text)
+        data.append(out)
     style = [
         ("FONT", (0, 0), (-1, -1), FONT, size, size * 1.2),
         ("TEXTCOLOR", (0, 0), (-1, -1), HexColor(INK)),
