@@ -396,14 +396,17 @@ def _sensitivity(view: "EventView", held: Sequence[str], colors) -> Section:
 
 def _fingerprint(fp, labels: Mapping[str, str], view: "EventView") -> Section:
     frame = fp.to_frame()
-    h = min(7.6, 1.6 + 0.2 * len(fp.events))
+    h = min(7.2, 1.6 + 0.19 * len(fp.events))
     blocks = [Chart(partial(draw_fingerprint, fp=fp, labels=labels, focus=view.event_id), h),
               Text(f"Cells: CAAR {window(fp.window)} of the group (columns) on the catalogue event "
                    "(rows), in percent; marks: KP-adjusted BMP test, * p < 0.10, ** p < 0.05, "
                    "*** p < 0.01 (unadjusted; Holm and Benjamini-Hochberg adjusted p-values over "
                    "the whole table are in fingerprint.csv). Red: fell, blue: rose. The event of "
                    "this report is in bold.", "note")]
-    blocks += [Text(w, "caveat") for w in fp.warnings[:5]]
+    if fp.warnings:
+        blocks.append(Text("Left out of some cells: " + "; ".join(fp.warnings[:8])
+                           + ("; ..." if len(fp.warnings) > 8 else "")
+                           + " (the warnings `stress events fingerprint` prints).", "caveat"))
     return Section(TITLES["fingerprint"], blocks,
                    subtitle="How each group reacted to each AI-demand event of the catalogue, on "
                             "its day 0, with the clustering-robust test.",
@@ -591,7 +594,7 @@ def _reverse(view: "StressView") -> Section:
             Column("pnl_per_unit", "P&L of k = +1, % of NAV", lambda a: pct(a, 1)),
             Column("plausible", "Most plausible joint shock", align="left", wrap=36),
             Column("note", "Note", align="left", wrap=40)]
-    blocks += [Text(w, "caveat") for w in warnings_about(view, ("reverse",))]
+    # the unattainable-shock warning is in the statement and the table's note already
     blocks += [Text("Reverse stress by book", "h2"), Table(r, [c for c in cols if c.key in r], font=7),
                Text("k solves P&L(k) = -loss x NAV for the AI-demand shock through each holding's "
                     "event-based sensitivity b (with the market move of the scenario). The most "
