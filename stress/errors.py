@@ -26,3 +26,22 @@ class DataError(StressError):
 
 class NetworkError(DataError):
     """The network could not be reached or refused the request."""
+
+
+class StoreConflict(InputError):
+    """A write would change prices already in the store and was not allowed to.
+
+    ``lines``: one line per ticker saying how many stored days would change and the
+    largest relative change. Nothing was written. Exit code 2.
+    """
+
+    def __init__(self, message: str, lines: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.lines = tuple(lines)
+
+
+class EnvironmentFault(StressError):
+    """The environment failed: a corrupt or locked store, a full disk, a path that cannot
+    be written. The message names the path and the cause. Exit code 1."""
+
+    exit_code = 1

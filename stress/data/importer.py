@@ -20,9 +20,13 @@ class ImportReport:
         return sum(r["rows"] for r in self.rows)
 
 
-def import_csv(store: PriceStore, paths: list[str | Path]) -> ImportReport:
+def import_csv(store: PriceStore, paths: list[str | Path], replace: bool = False) -> ImportReport:
     """Parse every file first (any error stops the import before anything is written),
-    then write all rows in one transaction."""
+    then write all rows in one transaction.
+
+    A file that changes stored closes is refused (:class:`~stress.errors.StoreConflict`,
+    nothing written) unless ``replace``; then the old closes go to the revisions table.
+    A ticker whose closes are all empty is named in a warning (nothing stored for it)."""
     import pandas as pd
 
     parsed = [read_price_csv(p) for p in expand_paths(list(paths))]
@@ -36,19 +40,42 @@ def import_csv(store: PriceStore, paths: list[str | Path]) -> ImportReport:
     summary, warnings = [], []
     for pf in parsed:
         source = f"csv:{pf.path.resolve()}"
+        for t in sorted(set(pf.gaps) - set(pf.tickers)):
+            warnings.append(f"{pf.path}: {t}: every close is empty ({len(pf.gaps[t])} rows, "
+                            f"lines {_lines(pf.gaps[t])}); nothing imported for {t}")
         for t, g in pf.rows.groupby("ticker", sort=True):
             gap_lines = pf.gaps.get(t, [])
             if gap_lines:
-                shown = ", ".join(map(str, gap_lines[:5])) + (" ..." if len(gap_lines) > 5 else "")
-                warnings.append(
-                    f"{pf.path}: {t}: {len(gap_lines)} empty close(s) left as gaps (lines {shown})"
-                )
+                warnings.append(f"{pf.path}: {t}: {len(gap_lines)} empty close(s) left as gaps "
+                                f"(lines {_lines(gap_lines)})")
             summary.append(
                 {"ticker": t, "rows": len(g), "first": g["date"].min(), "last": g["date"].max(),
                  "gaps": len(gap_lines), "file": str(pf.path), "_source": source}
             )
-    store.write(rows, source={r["ticker"]: r.pop("_source") for r in summary})
+    store.write(rows, source={r["ticker"]: r.pop("_source") for r in summary},
+                on_change="replace" if replace else "refuse")
     return ImportReport(rows=summary, warnings=tuple(warnings))
+
+
+def _lines(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:5])) + (" ..." if len(numbers) > 5 else "")
+
+
+def history_rows(store: PriceStore, ticker: str) -> list[dict]:
+    """The revisions of ``ticker`` for display (oldest first): date, old and new close,
+    the relative change, old and new source, when it was replaced."""
+    if ticker not in store.tickers():
+        raise DataError(f"{ticker}: not in the store")
+    frame = store.history(ticker)
+    out = []
+    for r in frame.itertuples(index=False):
+        new = None if r.new_close != r.new_close else float(r.new_close)
+        out.append({
+            "date": r.date, "old_close": float(r.old_close), "new_close": new,
+            "change": None if new is None else new / float(r.old_close) - 1.0,
+            "old_source": r.old_source, "new_source": r.new_source, "replaced_at": r.replaced_at,
+        })
+    return out
 
 
 def show_rows(store: PriceStore, ticker: str, start: str | None, end: str | None) -> list[dict]:
