@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from stress.errors import InputError
+from stress.errors import EnvironmentFault, InputError
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -19,7 +19,14 @@ def stress_home() -> Path:
         import platformdirs
 
         path = Path(platformdirs.user_data_dir("stress", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        cause = "a file is in the way" if isinstance(exc, (FileExistsError, NotADirectoryError)) \
+            else (exc.strerror or str(exc))
+        raise EnvironmentFault(f"{path}: cannot create the data directory (STRESS_HOME): {cause}") from None
+    if not path.is_dir():
+        raise EnvironmentFault(f"{path}: the data directory (STRESS_HOME) is not a folder")
     return path
 
 
@@ -32,8 +39,13 @@ def config_dir() -> Path:
     """The configs folder: ``$STRESS_CONFIG_DIR``, else ``configs/`` beside the package
     (a clone or an editable install), else ``./configs``."""
     env = os.environ.get("STRESS_CONFIG_DIR")
-    candidates = [Path(env)] if env else []
-    candidates += [_PACKAGE_DIR.parent / "configs", Path.cwd() / "configs"]
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_dir():
+            what = "not a folder" if path.exists() else "no such folder"
+            raise InputError(f"STRESS_CONFIG_DIR={env}: {what}")
+        return path
+    candidates = [_PACKAGE_DIR.parent / "configs", Path.cwd() / "configs"]
     for c in candidates:
         if c.is_dir():
             return c

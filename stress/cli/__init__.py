@@ -86,7 +86,11 @@ def cli(ctx: click.Context, offline: bool, debug: bool, home: str | None) -> Non
       stress prices import ../shared/market-data/daily-close
       stress --offline event-study deepseek-r1 VST CEG TLN NRG
     """
-    if home:
+    if home is not None:
+        if not home.strip():
+            from stress.cli._common import CliError
+
+            raise CliError("--home '': empty path; name the data directory or leave the option out", 2)
         os.environ["STRESS_HOME"] = home
     ctx.obj = Settings(offline=offline, debug=debug)
 

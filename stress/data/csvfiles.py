@@ -12,9 +12,13 @@ With both ``Close`` and ``Adj Close``, the stored close is the adjusted one and 
 and Low are scaled by Adj Close / Close, as yfinance's ``auto_adjust`` does, so a bar is
 never half adjusted.
 
-Strict: an unparseable date, a non-numeric or non-positive price, or a repeated date is
-an :class:`InputError` naming the file and line. An empty price cell is a gap: the day is
-not stored, and the result reports it (nothing is filled).
+Strict: an unparseable date (``YYYY-MM-DD``, optionally with a time of day; nothing
+else after it) or one outside 1900-2100, a non-numeric or non-positive price or one
+outside [1e-8, 1e9], a repeated date, or a row with more non-empty cells than the header
+(an unquoted thousands separator: ``1,234.5``) is an :class:`InputError` naming the file
+and line. An empty price cell is a gap: the day is not stored, and the result reports it
+(nothing is filled). Rows on a Saturday or Sunday are stored and reported (``weekend``):
+an analysis on the market's sessions leaves them out.
 """
 
 from __future__ import annotations
@@ -32,6 +36,12 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 _TICKER_RE = re.compile(r"^[A-Z0-9][A-Z0-9.\-=^]{0,19}$")
+_DATE_RE = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$")
+#: dates accepted in price files
+YEARS = (1900, 2100)
+#: closes (and open, high, low) accepted: anything outside is a unit or typing error
+PRICE_BOUNDS = (1e-8, 1e9)
 _FIELD_ALIASES = {
     "adj close": "adj_close",
     "adj_close": "adj_close",
@@ -52,6 +62,7 @@ class ParsedFile:
     path: Path
     rows: "pd.DataFrame"
     gaps: dict[str, list[int]] = field(default_factory=dict)  # ticker -> line numbers
+    weekend: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # ticker -> (date, line)
 
     @property
     def tickers(self) -> list[str]:
@@ -63,12 +74,18 @@ def _norm(name: str) -> str:
 
 
 def parse_date(text: str, where: str) -> str:
-    """ISO date text (``YYYY-MM-DD``, optionally followed by a time) to ``YYYY-MM-DD``."""
-    s = text.strip()
+    """ISO date text (``YYYY-MM-DD``, optionally followed by a time of day and a UTC
+    offset, nothing else) to ``YYYY-MM-DD``; years outside :data:`YEARS` are refused."""
+    m = _DATE_RE.match(text.strip())
     try:
-        return date.fromisoformat(s[:10]).isoformat() if len(s) >= 10 else date.fromisoformat(s).isoformat()
+        if m is None:
+            raise ValueError
+        d = date.fromisoformat(m.group(1))
     except ValueError:
         raise InputError(f"{where}: unparseable date {text!r} (expected YYYY-MM-DD)") from None
+    if not YEARS[0] <= d.year <= YEARS[1]:
+        raise InputError(f"{where}: date {d.isoformat()} outside {YEARS[0]}-{YEARS[1]}")
+    return d.isoformat()
 
 
 def option_date(text: str, option: str) -> str:
@@ -92,7 +109,20 @@ def _price(text: str, what: str, where: str, allow_zero: bool = False) -> float 
         raise InputError(f"{where}: non-numeric {what} {text!r}")
     if v < 0 or (v == 0 and not allow_zero):
         raise InputError(f"{where}: non-positive {what} {s}")
+    if what != "volume" and not PRICE_BOUNDS[0] <= v <= PRICE_BOUNDS[1]:
+        raise InputError(f"{where}: {what} {s} outside [{PRICE_BOUNDS[0]:g}, {PRICE_BOUNDS[1]:g}]"
+                         " (a unit or typing error?)")
     return v
+
+
+def _check_width(row: list[str], width: int, where: str) -> None:
+    """A data row has the header's cells: fewer is an error; more is one too unless the
+    extra cells are empty (a trailing comma)."""
+    if len(row) < width:
+        raise InputError(f"{where}: {len(row)} fields, expected {width}")
+    if any(c.strip() for c in row[width:]):
+        raise InputError(f"{where}: {len(row)} fields, expected {width} (an unquoted thousands "
+                         "separator, e.g. 1,234.5? quote the value or drop the comma)")
 
 
 def _check_ticker(ticker: str, where: str) -> str:
@@ -122,6 +152,7 @@ def read_price_csv(path: Path | str) -> ParsedFile:
 
     records: list[tuple] = []
     gaps: dict[str, list[int]] = {}
+    weekend: dict[str, list[tuple[str, int]]] = {}
     seen: dict[tuple[str, str], int] = {}
 
     def add(ticker: str, line: int, day: str, values: dict[str, float | None]) -> None:
@@ -133,6 +164,8 @@ def read_price_csv(path: Path | str) -> ParsedFile:
             gaps.setdefault(ticker, []).append(line)
             return
         key = (ticker, day)
+        if date.fromisoformat(day).weekday() >= 5:
+            weekend.setdefault(ticker, []).append((day, line))
         if key in seen:
             raise InputError(
                 f"{where}: duplicate date {day} for {ticker} (first at line {seen[key]})"
@@ -168,6 +201,7 @@ def read_price_csv(path: Path | str) -> ParsedFile:
         if not any(f in ("close", "adj_close") for _, _, f in columns):
             raise InputError(f"{path}, line {header_no}: no Close or Adj Close column")
         for line, row in numbered[body_start:]:
+            _check_width(row, len(fields_row), f"{path}, line {line}")
             day = parse_date(row[0], f"{path}, line {line}")
             per: dict[str, dict[str, str]] = {}
             for j, t, f in columns:
@@ -184,8 +218,7 @@ def read_price_csv(path: Path | str) -> ParsedFile:
         if not any(f in ("close", "adj_close") for f in fields.values()):
             raise InputError(f"{path}, line {header_no}: no close or adj_close column")
         for line, row in numbered[1:]:
-            if len(row) < len(names):
-                raise InputError(f"{path}, line {line}: {len(row)} fields, expected {len(names)}")
+            _check_width(row, len(names), f"{path}, line {line}")
             t = _check_ticker(row[ti], f"{path}, line {line}")
             day = parse_date(row[di], f"{path}, line {line}")
             add(t, line, day, values_of({f: row[j] for j, f in fields.items()}, line))
@@ -199,8 +232,7 @@ def read_price_csv(path: Path | str) -> ParsedFile:
             raise InputError(f"{path}, line {header_no}: no Close or Adj Close column")
         ticker = _check_ticker(path.stem, f"{path}")
         for line, row in numbered[1:]:
-            if len(row) < len(names):
-                raise InputError(f"{path}, line {line}: {len(row)} fields, expected {len(names)}")
+            _check_width(row, len(names), f"{path}, line {line}")
             day = parse_date(row[0], f"{path}, line {line}")
             add(ticker, line, day, values_of({f: row[j] for j, f in fields.items()}, line))
 
@@ -209,7 +241,7 @@ def read_price_csv(path: Path | str) -> ParsedFile:
     frame = pd.DataFrame(
         records, columns=["ticker", "date", "close", "open", "high", "low", "volume"]
     )
-    return ParsedFile(path=path, rows=frame, gaps=gaps)
+    return ParsedFile(path=path, rows=frame, gaps=gaps, weekend=weekend)
 
 
 def expand_paths(paths: list[Path | str]) -> list[Path]:

@@ -44,6 +44,11 @@ def import_csv(store: PriceStore, paths: list[str | Path], replace: bool = False
             warnings.append(f"{pf.path}: {t}: every close is empty ({len(pf.gaps[t])} rows, "
                             f"lines {_lines(pf.gaps[t])}); nothing imported for {t}")
         for t, g in pf.rows.groupby("ticker", sort=True):
+            days = pf.weekend.get(t, [])
+            if days:
+                shown = ", ".join(f"{d} (line {n})" for d, n in days[:5]) + (" ..." if len(days) > 5 else "")
+                warnings.append(f"{pf.path}: {t}: {len(days)} row(s) on a Saturday or Sunday: {shown}; "
+                                "stored, but analyses on the market's sessions leave them out")
             gap_lines = pf.gaps.get(t, [])
             if gap_lines:
                 warnings.append(f"{pf.path}: {t}: {len(gap_lines)} empty close(s) left as gaps "

@@ -84,3 +84,13 @@ def _today() -> str:
     from datetime import date
 
     return date.today().isoformat()
+
+
+def off_session_rows(rows: "pd.DataFrame", cap: int = 5) -> str:
+    """Which tickers have prices on days that are no session (``rows``: closes on those
+    days, shape (days, tickers)), as "VST 2025-01-04, CEG 2025-01-04 and N more"."""
+    import numpy as np
+
+    days, cols = np.nonzero(rows.notna().to_numpy())
+    pairs = [f"{rows.columns[j]} {rows.index[i]:%Y-%m-%d}" for i, j in zip(days, cols)]
+    return ", ".join(pairs[:cap]) + (f" and {len(pairs) - cap} more" if len(pairs) > cap else "")

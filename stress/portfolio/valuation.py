@@ -21,6 +21,10 @@ from stress.portfolio.files import PortfolioFile
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+#: largest absolute position value (or cash, or NAV) accepted, in the book's currency:
+#: larger amounts are typing errors and overflow the P&L arithmetic
+MAX_VALUE = 1e15
+
 #: notional NAV of weight books when neither --nav nor the file gives one
 DEFAULT_NAV = 1_000_000.0
 #: relative gap between a file's ``price`` column and the stored close that is reported
@@ -143,14 +147,23 @@ def _value_one(f: PortfolioFile, row: "pd.Series", date: str, nav: float | None)
     prices = np.array([row[p.ticker] for p in f.positions], dtype=float)
     qty = np.array([p.quantity for p in f.positions], dtype=float)
     warnings = list(f.warnings)
-    if f.kind == "shares":
-        values, cash = qty * prices, f.cash
-    elif f.kind == "value":
-        values, cash = qty, f.cash
-    else:
-        notional = nav if nav is not None else (f.nav or DEFAULT_NAV)
-        values, cash = qty * notional, f.cash * notional
-    total = float(values.sum() + cash)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if f.kind == "shares":
+            values, cash = qty * prices, f.cash
+        elif f.kind == "value":
+            values, cash = qty, f.cash
+        else:
+            notional = nav if nav is not None else (f.nav or DEFAULT_NAV)
+            values, cash = qty * notional, f.cash * notional
+        total = float(values.sum() + cash)
+    big = ~(np.abs(values) <= MAX_VALUE)
+    if big.any() or not abs(cash) <= MAX_VALUE or not abs(total) <= MAX_VALUE:
+        shown = ", ".join(f"line {p.line}: {p.ticker} {v:.3g}" for p, v in
+                          zip(f.positions, values) if not abs(v) <= MAX_VALUE) or f"cash {cash:.3g}"
+        raise InputError(f"{f.path}: position values beyond {MAX_VALUE:.0e} ({shown}); amounts this "
+                         "large overflow the arithmetic and are no portfolio")
+    if total == 0 and not np.any(values) and not cash:
+        raise InputError(f"{f.path}: every quantity is zero and there is no cash: nothing to value")
     if not total > 0:
         raise InputError(f"{f.path}: NAV {total:,.2f} is not positive (shorts exceed longs and cash); "
                          "returns as % of NAV need a positive NAV")
