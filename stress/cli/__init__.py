@@ -97,4 +97,8 @@ def cli(ctx: click.Context, offline: bool, debug: bool, home: str | None) -> Non
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    if sys.stdout is None:  # started with stdout closed (`stress ... >&-`): say so, exit 1
+        sys.stderr.write("error: standard output is closed: nothing can be printed (redirect it "
+                         "to a file or /dev/null)\n")
+        raise SystemExit(1)
     cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="stress")

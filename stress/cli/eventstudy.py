@@ -71,6 +71,10 @@ def event_study(ctx, event, tickers, groups, market, model, factors, estimation,
         placebo_pool=placebo_pool,
         seed=seed,
     )
+    if out_dir:  # checked before the work
+        from stress.atomic import check_output_dir, check_output_names
+
+        check_output_names(check_output_dir(out_dir), [f"{n}.csv" for n in _CSVS])
     catalogue = load_events()
     ev = catalogue.get(event)
     wanted = [t.upper() for t in tickers] + [t for m in group_map.values() for t in m]
@@ -93,10 +97,12 @@ def event_study(ctx, event, tickers, groups, market, model, factors, estimation,
         _render(result)
 
 
+_CSVS = {"ar": "ar", "car": "car", "tests": "tests", "placebo": "placebo",
+         "placebo_size": "size", "rebound": "rebound"}
+
+
 def _write_csvs(result, out_dir: str) -> None:
-    kinds = {"ar": "ar", "car": "car", "tests": "tests", "placebo": "placebo",
-             "placebo_size": "size", "rebound": "rebound"}
-    paths = write_frames(out_dir, {name: result.to_frame(kind) for name, kind in kinds.items()})
+    paths = write_frames(out_dir, {name: result.to_frame(kind) for name, kind in _CSVS.items()})
     click.echo(f"wrote ar, car, tests, placebo, placebo_size, rebound CSVs to {paths[0].parent}", err=True)
 
 

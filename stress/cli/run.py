@@ -72,6 +72,10 @@ def run(ctx: click.Context, portfolios, scenario_ids, all_scenarios, window, sho
         raise click.UsageError("name at least one PORTFOLIO file (CSV or YAML), or --list-scenarios")
     files = [read_portfolio(p, merge_duplicates=merge_duplicates, cash_remainder=cash_remainder)
              for p in _expand(portfolios)]
+    if out_dir:  # checked before the work
+        from stress.atomic import check_output_dir
+
+        check_output_dir(out_dir)
     catalogue = load_scenarios()
     specs = _specs(catalogue, scenario_ids, all_scenarios, window, shocks, market_move, customs)
     s = settings(ctx)

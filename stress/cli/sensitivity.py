@@ -62,6 +62,10 @@ def sensitivity(ctx, tickers, groups, events, basket, factor, window, as_of, as_
         factor=factor,
         as_of=as_of,
     )
+    if out:  # checked before the work
+        from stress.atomic import check_output_dir
+
+        check_output_dir(out)
     s = settings(ctx)
     result = estimate_sensitivity(
         s.store(), spec, offline=s.offline, fetcher=s.fetcher(), rolling=bool(out),
