@@ -45,3 +45,13 @@ class EnvironmentFault(StressError):
     be written. The message names the path and the cause. Exit code 1."""
 
     exit_code = 1
+
+
+class UnknownTickers(InputError, DataError):
+    """Tickers with no prices at all in the store (misspelt, never fetched or imported).
+    Bad input, exit code 2 (also a :class:`DataError`: data that is not there).
+    ``tickers``: all of them; the message names them, capped with "and N more"."""
+
+    def __init__(self, message: str, tickers: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.tickers = tuple(tickers)

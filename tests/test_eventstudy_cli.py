@@ -71,7 +71,7 @@ def test_weekend_date_moves_and_warns(sample_home):
         (["no-such-event", "VST"], 2, "unknown event"),
         (["2031-03-03", "VST"], 2, "outside the market data"),
         (["deepseek-r1", "--group", "nope"], 2, "unknown group"),
-        (["deepseek-r1", "NOSUCH"], 1, "no prices for NOSUCH"),
+        (["deepseek-r1", "NOSUCH"], 2, "no prices for NOSUCH"),  # unknown tickers: exit 2 everywhere
         (["2023-07-03", "TLN"], 2, "no asset left"),
         (["deepseek-r1"], 2, "give tickers or --group"),
         (["deepseek-r1", "VST", "--window", "5,1"], 2, "start 5 is after end 1"),

@@ -81,10 +81,16 @@ def event_study(ctx, event, tickers, groups, market, model, factors, estimation,
     if not wanted:
         raise click.UsageError("give tickers or --group NAME (see configs/universe.yaml)")
     cfg = settings(ctx)
-    closes = load_closes(
-        cfg.store(), [*wanted, spec.market, *spec.regressors], offline=cfg.offline,
-        fetcher=cfg.fetcher(), warn=warn,
-    )
+    from stress.data.unknown import group_origins, with_origin
+    from stress.errors import UnknownTickers
+
+    try:
+        closes = load_closes(
+            cfg.store(), [*wanted, spec.market, *spec.regressors], offline=cfg.offline,
+            fetcher=cfg.fetcher(), warn=warn,
+        )
+    except UnknownTickers as exc:  # name configs/universe.yaml when the tickers came from it
+        raise with_origin(exc, group_origins(universe, groups)) from None
     others = [e.date for e in catalogue if e.id != ev.id]
     result = run_event_study(closes, ev, tickers, spec, group_map, placebo_exclude=others)
     for line in result.warnings:

@@ -85,7 +85,17 @@ def report(ctx, event, files, groups, portfolios, out, out_dir, fixed_date, pape
         reverse=reverse, n_sims=sims, as_of=as_of, paper=paper, fixed_date=fixed,
     )
     cfg = settings(ctx)
-    built = build_report(cfg.store(), event, options, offline=cfg.offline, fetcher=cfg.fetcher())
+    from stress.errors import UnknownTickers
+
+    try:
+        built = build_report(cfg.store(), event, options, offline=cfg.offline, fetcher=cfg.fetcher())
+    except UnknownTickers as exc:  # name configs/universe.yaml when the tickers came from it
+        if not groups:
+            raise
+        from stress.config import load_universe
+        from stress.data.unknown import group_origins, with_origin
+
+        raise with_origin(exc, group_origins(load_universe(), groups)) from None
     for line in built.warnings:
         warn(line)
     target = out or os.path.join("reports", f"{built.event.event_id if built.event else event}.pdf")

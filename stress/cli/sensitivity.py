@@ -49,9 +49,15 @@ def sensitivity(ctx, tickers, groups, events, basket, factor, window, as_of, as_
     from stress.sensitivity.estimate import estimate_sensitivity
     from stress.sensitivity.spec import SensitivitySpec
 
+    from stress.data.unknown import group_origins, with_origin
+    from stress.errors import UnknownTickers
+
     names = [t.strip().upper() for t in tickers if t.strip()]
+    origins = {}
     if groups:
-        names += list(load_universe().tickers(list(groups)))
+        universe = load_universe()
+        names += list(universe.tickers(list(groups)))
+        origins = group_origins(universe, groups)
     if not names:
         raise CliError("name tickers or a --group, e.g. `stress sensitivity --group ai_power`", 2)
     spec = SensitivitySpec(
@@ -67,10 +73,13 @@ def sensitivity(ctx, tickers, groups, events, basket, factor, window, as_of, as_
 
         check_output_dir(out)
     s = settings(ctx)
-    result = estimate_sensitivity(
-        s.store(), spec, offline=s.offline, fetcher=s.fetcher(), rolling=bool(out),
-        use_cache=not no_cache,
-    )
+    try:
+        result = estimate_sensitivity(
+            s.store(), spec, offline=s.offline, fetcher=s.fetcher(), rolling=bool(out),
+            use_cache=not no_cache,
+        )
+    except UnknownTickers as exc:  # name configs/universe.yaml when the tickers came from it
+        raise with_origin(exc, origins) from None
     for line in result.warnings:
         warn(line)
     if out:

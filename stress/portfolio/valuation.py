@@ -188,8 +188,10 @@ def _check_known(files: Sequence[PortfolioFile], closes: "pd.DataFrame") -> None
         unknown = [p for p in f.positions
                    if p.ticker not in closes.columns or not closes[p.ticker].notna().any()]
         if unknown:
-            names = " ".join(dict.fromkeys(p.ticker for p in unknown))
-            shown = ", ".join(f"{p.ticker} (line {p.line})" for p in unknown)
+            from stress.data.unknown import capped
+
+            names = capped(dict.fromkeys(p.ticker for p in unknown), 10)
+            shown = capped([f"{p.ticker} (line {p.line})" for p in unknown], sep=", ")
             problems.append(f"{f.path}: unknown tickers, no prices in the store: {shown}; "
                             f"check the spelling or run `stress prices fetch {names}`")
     if problems:
