@@ -144,15 +144,22 @@ def _render(r) -> None:
     for title, aggs in [("all assets", r.aggregate)] + [(f"group {g.name}", g.aggregate) for g in r.groups]:
         click.echo("")
         click.echo(f"Aggregate, {title}: stat (p); naive = Patell, BMP; robust to clustering = KP, crude")
+
+        def cs(g, name):  # a cross-sectional test, flagged "!" on a small sample
+            return _sp(*g.tests[name]) + (" !" if g.small_sample else "")
+
         print_table([
             {"window": f"[{g.window[0]},{g.window[1]}]", "N": g.n, "CAAR": _pct(g.caar),
-             "Patell": _sp(*g.tests["patell"]), "BMP": _sp(*g.tests["bmp"]),
-             "KP": _sp(*g.tests["kp"]), "crude": _sp(*g.tests["crude"]),
-             "rank": _sp(*g.tests["rank"]), "gsign": _sp(*g.tests["gsign"]),
+             "Patell": _sp(*g.tests["patell"]), "BMP": cs(g, "bmp"),
+             "KP": cs(g, "kp"), "crude": _sp(*g.tests["crude"]),
+             "rank": cs(g, "rank"), "gsign": cs(g, "gsign"),
              "r": None if g.mean_corr != g.mean_corr else f"{g.mean_corr:.2f}",
              "placebo p": None if g.placebo_p is None or g.placebo_p != g.placebo_p else f"{g.placebo_p:.3f}"}
             for g in aggs
         ])
+        notes = {g.small_sample for g in aggs if g.small_sample}
+        for note in sorted(notes):
+            click.echo(f"! {note}")
     p = r.placebo
     if p is not None and p.windows:
         click.echo("")
@@ -168,7 +175,8 @@ def _render(r) -> None:
         print_table([
             {"window": f"[{w.window[0]},{w.window[1]}]", "dates": w.n_dates,
              "CAAR 2.5%": _pct(w.placebo_q025), "CAAR 97.5%": _pct(w.placebo_q975),
-             **{t: f"{w.rejection[t]:.1%}" + ("*" if t in w.flagged else "") for t in w.rejection}}
+             **{t: "-" if w.rejection[t] != w.rejection[t] else f"{w.rejection[t]:.1%}"
+                + ("*" if t in w.flagged else "") for t in w.rejection}}
             for w in p.windows
         ])
     click.echo("")
