@@ -38,3 +38,13 @@ def test_home_under_a_file_is_one_line_exit_1(tmp_path):
     assert r.exit_code == 1
     assert r.stderr.strip() == (f"error: {f / 'home'}: cannot create the data directory (STRESS_HOME): "
                                 "a file is in the way")
+
+
+def test_report_reverse_above_one_is_accepted_like_run(tmp_path):
+    """`run --reverse 1.5` is accepted (a book with shorts can lose more than its NAV);
+    `report` refused it. With an empty store the error is now about prices, not --reverse."""
+    r = _run("--offline", "report", "deepseek-r1", "--group", "ai_power", "--reverse", "1.5",
+             "--out", str(tmp_path / "r.pdf"))
+    assert "--reverse" not in r.stderr and "no prices" in r.stderr
+    r = _run("--offline", "report", "deepseek-r1", "--reverse", "0", "--out", str(tmp_path / "r.pdf"))
+    assert r.exit_code == 2 and "--reverse" in r.stderr

@@ -139,8 +139,29 @@ def value_portfolios(
         raise InputError("; ".join(problems))
     out = []
     for f in files:
-        out.append(_value_one(f, row, date, nav))
+        book = _value_one(f, row, date, nav)
+        stale = _stale_note(f, closes, date) if as_of is None else None
+        if stale:
+            from dataclasses import replace
+
+            book = replace(book, warnings=(*book.warnings, stale))
+        out.append(book)
     return tuple(out)
+
+
+def _stale_note(f: PortfolioFile, closes: "pd.DataFrame", date: str) -> str | None:
+    """A warning when holdings whose prices stop early pulled the valuation date back
+    from the last stored session: which ones, where, and their last price."""
+    last = f"{closes.index.max():%Y-%m-%d}"
+    if date >= last:
+        return None
+    stops = [(p, closes[p.ticker].last_valid_index()) for p in f.positions]
+    early = [(p, d) for p, d in stops if d is not None and f"{d:%Y-%m-%d}" < last]
+    if not early:
+        return None
+    shown = ", ".join(f"{p.ticker} (line {p.line}) prices stop on {d:%Y-%m-%d}" for p, d in early[:10])
+    return (f"{f.path}: valued as of {date}, not the last stored session {last}: {shown}; "
+            "pass --as-of, update those prices or drop the holding")
 
 
 def _value_one(f: PortfolioFile, row: "pd.Series", date: str, nav: float | None) -> Portfolio:
