@@ -42,16 +42,26 @@ def import_(ctx: click.Context, paths: tuple[str, ...], replace: bool) -> None:
     from stress.data.importer import import_csv
     from stress.errors import StoreConflict
 
+    progress = _progress if sys.stderr.isatty() else None
     try:
-        report = import_csv(settings(ctx).store(), list(paths), replace=replace)
+        report = import_csv(settings(ctx).store(), list(paths), replace=replace, on_progress=progress)
     except StoreConflict as exc:
         for line in exc.lines:
             click.echo(line, err=True)
         raise
+    finally:
+        if progress:
+            click.echo("\r\033[K", err=True, nl=False)
     for line in report.warnings:
         warn(line)
     print_table(report.rows, ["ticker", "rows", "first", "last", "gaps", "file"])
     click.echo(f"imported {report.total_rows} rows for {len(report.rows)} tickers", err=True)
+
+
+def _progress(path, done: int, size: int) -> None:
+    """One self-overwriting stderr line per file while a large import runs (TTY only)."""
+    pct = 100.0 * done / size if size else 100.0
+    click.echo(f"\rimporting {path.name}: {pct:5.1f}% of {size / 1e6:,.1f} MB", err=True, nl=False)
 
 
 @prices.command("list")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from stress.data.csvfiles import expand_paths, option_date, read_price_csv
+from stress.data.csvfiles import CHUNK_ROWS, expand_paths, iter_price_csv, option_date
+from stress.data.revisions import conflict_message
 from stress.data.store import PriceStore
-from stress.errors import DataError, InputError
+from stress.errors import DataError, InputError, StoreConflict
 
 
 @dataclass(frozen=True)
@@ -20,50 +22,83 @@ class ImportReport:
         return sum(r["rows"] for r in self.rows)
 
 
-def import_csv(store: PriceStore, paths: list[str | Path], replace: bool = False) -> ImportReport:
-    """Parse every file first (any error stops the import before anything is written),
-    then write all rows in one transaction.
+def import_csv(
+    store: PriceStore, paths: list[str | Path], replace: bool = False,
+    on_progress: Callable[[Path, int, int], None] | None = None, chunk_rows: int = CHUNK_ROWS,
+) -> ImportReport:
+    """Stream every file into the store, ``chunk_rows`` rows at a time, all in one
+    transaction: any error (a bad line in the last file) leaves the store as it was.
+    Memory holds one chunk, not the file. ``on_progress(file, characters read, size)``
+    after each chunk.
 
     A file that changes stored closes is refused (:class:`~stress.errors.StoreConflict`,
     nothing written) unless ``replace``; then the old closes go to the revisions table.
     A ticker whose closes are all empty is named in a warning (nothing stored for it)."""
-    import pandas as pd
+    from functools import partial
 
-    parsed = [read_price_csv(p) for p in expand_paths(list(paths))]
+    files = expand_paths(list(paths))
     owner: dict[str, Path] = {}
-    for pf in parsed:
-        for t in pf.tickers:
-            if t in owner:
-                raise InputError(f"{pf.path}: ticker {t} also in {owner[t]}; import one file per ticker")
-            owner[t] = pf.path
-    rows = pd.concat([pf.rows for pf in parsed], ignore_index=True)
+    stats: dict[tuple[Path, str], dict] = {}  # per file and ticker: rows, first, last
+    gaps: dict[tuple[Path, str], list] = {}  # [count, first lines]
+    weekend: dict[tuple[Path, str], list] = {}  # [count, first (date, line)]
+    with store.transaction():
+        for path in files:
+            source = f"csv:{path.resolve()}"
+            progress = partial(on_progress, path) if on_progress else None
+            for chunk in iter_price_csv(path, chunk_rows, on_progress=progress):
+                for t in set(chunk.rows["ticker"]) | set(chunk.gaps):
+                    if owner.setdefault(t, path) != path:
+                        raise InputError(f"{path}: ticker {t} also in {owner[t]}; import one file per ticker")
+                _tally(gaps, path, chunk.gaps)
+                _tally(weekend, path, chunk.weekend)
+                if chunk.rows.empty:
+                    continue
+                for t, g in chunk.rows.groupby("ticker", sort=False):
+                    st = stats.setdefault((path, t), {"rows": 0, "first": "9999", "last": ""})
+                    st["rows"] += len(g)
+                    st["first"] = min(st["first"], g["date"].min())
+                    st["last"] = max(st["last"], g["date"].max())
+                covered = {t: (stats[(path, t)]["first"], stats[(path, t)]["last"])
+                           for t in set(chunk.rows["ticker"])}
+                store.write(chunk.rows, source=source, covered=covered,
+                            on_change="replace" if replace else "collect")
+        changes = store.collected_changes()
+        if changes:
+            raise StoreConflict(conflict_message(changes), tuple(c.line() for c in changes))
     summary, warnings = [], []
-    for pf in parsed:
-        source = f"csv:{pf.path.resolve()}"
-        for t in sorted(set(pf.gaps) - set(pf.tickers)):
-            warnings.append(f"{pf.path}: {t}: every close is empty ({len(pf.gaps[t])} rows, "
-                            f"lines {_lines(pf.gaps[t])}); nothing imported for {t}")
-        for t, g in pf.rows.groupby("ticker", sort=True):
-            days = pf.weekend.get(t, [])
+    for path in files:
+        for (p, t), (n, shown) in sorted(gaps.items()):
+            if p == path and (p, t) not in stats:
+                warnings.append(f"{p}: {t}: every close is empty ({n} rows, lines "
+                                f"{_lines(shown, n)}); nothing imported for {t}")
+        for (p, t), st in sorted(stats.items()):
+            if p != path:
+                continue
+            days = weekend.get((p, t))
             if days:
-                shown = ", ".join(f"{d} (line {n})" for d, n in days[:5]) + (" ..." if len(days) > 5 else "")
-                warnings.append(f"{pf.path}: {t}: {len(days)} row(s) on a Saturday or Sunday: {shown}; "
+                n, first = days
+                listed = ", ".join(f"{d} (line {ln})" for d, ln in first) + (" ..." if n > len(first) else "")
+                warnings.append(f"{p}: {t}: {n} row(s) on a Saturday or Sunday: {listed}; "
                                 "stored, but analyses on the market's sessions leave them out")
-            gap_lines = pf.gaps.get(t, [])
-            if gap_lines:
-                warnings.append(f"{pf.path}: {t}: {len(gap_lines)} empty close(s) left as gaps "
-                                f"(lines {_lines(gap_lines)})")
-            summary.append(
-                {"ticker": t, "rows": len(g), "first": g["date"].min(), "last": g["date"].max(),
-                 "gaps": len(gap_lines), "file": str(pf.path), "_source": source}
-            )
-    store.write(rows, source={r["ticker"]: r.pop("_source") for r in summary},
-                on_change="replace" if replace else "refuse")
+            n_gaps = gaps.get((p, t), [0, []])
+            if n_gaps[0]:
+                warnings.append(f"{p}: {t}: {n_gaps[0]} empty close(s) left as gaps "
+                                f"(lines {_lines(n_gaps[1], n_gaps[0])})")
+            summary.append({"ticker": t, "rows": st["rows"], "first": st["first"],
+                            "last": st["last"], "gaps": n_gaps[0], "file": str(p)})
     return ImportReport(rows=summary, warnings=tuple(warnings))
 
 
-def _lines(numbers: list[int]) -> str:
-    return ", ".join(map(str, numbers[:5])) + (" ..." if len(numbers) > 5 else "")
+def _tally(into: dict, path: Path, found: dict[str, list], keep: int = 5) -> None:
+    """Count what a chunk found per ticker and keep the first ``keep`` of them."""
+    for t, items in found.items():
+        n, first = into.setdefault((path, t), [0, []])
+        into[(path, t)] = [n + len(items), first + items[: max(0, keep - len(first))]]
+
+
+def _lines(numbers: list[int], total: int | None = None) -> str:
+    total = len(numbers) if total is None else total
+    return ", ".join(map(str, numbers[:5])) + (" ..." if total > 5 else "")
 
 
 def history_rows(store: PriceStore, ticker: str) -> list[dict]:

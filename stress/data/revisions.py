@@ -106,6 +106,15 @@ def summarise(changes: "pd.DataFrame") -> list[TickerChange]:
     return out
 
 
+def combine(a: TickerChange | None, b: TickerChange) -> TickerChange:
+    """Two summaries of one ticker (two chunks of one import) as one: days added, the
+    larger relative change kept."""
+    if a is None:
+        return b
+    big = a if abs(a.largest) >= abs(b.largest) else b
+    return TickerChange(a.ticker, a.days + b.days, big.largest, big.date, big.old, big.new)
+
+
 def conflict_message(summary: list[TickerChange], cap: int = 5) -> str:
     """The one error line for a refused write."""
     n_days = sum(c.days for c in summary)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from stress.data.sqlitefile import connect_readonly as _connect_readonly, store_fault
-from stress.data.revisions import REVISIONS_SCHEMA, conflict_message, diff, summarise
+from stress.data.revisions import REVISIONS_SCHEMA, combine, conflict_message, diff, summarise
 from stress.errors import DataError, EnvironmentFault, StoreConflict
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -131,6 +131,7 @@ class PriceStore:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
+        self._outer, self._collected = False, {}
         self.readonly = self.path.exists() and not (
             os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK))
         if not self.readonly:
@@ -202,13 +203,16 @@ class PriceStore:
         ``on_change``: what to do when the write changes stored closes (a different
         value on a stored day, or a stored day deleted by ``replace``): ``"refuse"``
         raises :class:`StoreConflict` with the per-ticker summary and writes nothing;
-        ``"replace"`` writes and records every old value in the ``revisions`` table.
-        Stored days whose close does not change keep their source.
+        ``"replace"`` writes and records every old value in the ``revisions`` table;
+        ``"collect"`` (inside :meth:`transaction` only) writes and adds the per-ticker
+        summary to :meth:`collected_changes`, for the caller to refuse at the end.
+        Stored days whose close does not change keep their source. Inside
+        :meth:`transaction` the write is part of that transaction.
         """
         import pandas as pd
 
-        if on_change not in ("refuse", "replace"):
-            raise ValueError(f"on_change must be 'refuse' or 'replace', not {on_change!r}")
+        if on_change not in ("refuse", "replace", "collect"):
+            raise ValueError(f"on_change must be 'refuse', 'replace' or 'collect', not {on_change!r}")
         if rows.empty and not covered:
             return 0
         self._writable()
@@ -226,9 +230,13 @@ class PriceStore:
             }
         tickers = sorted(set(frame["ticker"]) | set(covered))
         conn = self._conn
+        own = not self._outer
+        if on_change == "collect" and own:
+            raise ValueError("on_change='collect' needs an enclosing store.transaction()")
         with self._guard("write to"):
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                if own:
+                    conn.execute("BEGIN IMMEDIATE")
                 frame = self._check_changes(frame, replace or {}, on_change, fetched)
                 for t, (s, e) in (replace or {}).items():
                     conn.execute(
@@ -258,12 +266,37 @@ class PriceStore:
                             "INSERT INTO coverage (ticker, start, end) VALUES (?, ?, ?)",
                             [(t, a, b) for a, b in merged],
                         )
-                conn.execute("COMMIT")
+                if own:
+                    conn.execute("COMMIT")
             except BaseException:
-                if conn.in_transaction:
+                if own and conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
         return len(records)
+
+    @contextmanager
+    def transaction(self):
+        """Several writes as one transaction (an import streamed in chunks): all of them
+        are committed at the end of the block, none if it raises."""
+        self._writable()
+        with self._guard("write to"):
+            self._conn.execute("BEGIN IMMEDIATE")
+        self._outer, self._collected = True, {}
+        try:
+            yield self
+            with self._guard("write to"):
+                self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._outer = False
+
+    def collected_changes(self) -> list:
+        """Per ticker, the stored closes changed by the ``on_change="collect"`` writes of
+        the current :meth:`transaction` (:class:`~stress.data.revisions.TickerChange`)."""
+        return [self._collected[t] for t in sorted(self._collected)]
 
     def _check_changes(self, frame: "pd.DataFrame", replace: dict[str, tuple[str, str]],
                        on_change: str, now: str) -> "pd.DataFrame":
@@ -297,6 +330,11 @@ class PriceStore:
             if on_change == "refuse":
                 summary = summarise(changes)
                 raise StoreConflict(conflict_message(summary), tuple(c.line() for c in summary))
+            if on_change == "collect":
+                for c in summarise(changes):
+                    self._collected[c.ticker] = combine(self._collected.get(c.ticker), c)
+                changes = changes.iloc[:0]
+        if len(changes):
             self._conn.executemany(
                 "INSERT INTO revisions (ticker, date, old_close, new_close, old_source, new_source,"
                 " replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
