@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from stress.data.sqlitefile import connect_readonly as _connect_readonly, store_fault
 from stress.data.revisions import REVISIONS_SCHEMA, combine, conflict_message, diff, summarise
-from stress.errors import DataError, EnvironmentFault, StoreConflict
+from stress.errors import EnvironmentFault, StoreConflict
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
