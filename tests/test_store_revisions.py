@@ -127,6 +127,8 @@ def test_reimport_of_a_changed_file_is_refused_then_replaced_on_the_real_data(sa
 
     res = _cli("prices", "import", str(changed), "--replace")
     assert res.exit_code == 0, res.output
+    assert (f"warning: VST: {len(jan)} stored day(s) were replaced, largest change +100.00%" in res.stderr
+            and "`stress prices history VST`" in res.stderr)
     after = json.loads(_cli(*show).stdout)["prices"]
     assert [p["close"] for p in after] == [2 * c for _, c in jan]
     hist = json.loads(_cli("prices", "history", "VST", "--json").stdout)["revisions"]

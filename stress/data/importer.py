@@ -63,9 +63,11 @@ def import_csv(
                 store.write(chunk.rows, source=source, covered=covered,
                             on_change="replace" if replace else "collect")
         changes = store.collected_changes()
-        if changes:
+        if changes and not replace:
             raise StoreConflict(conflict_message(changes), tuple(c.line() for c in changes))
     summary, warnings = [], []
+    for c in changes:  # with --replace: said, and recoverable
+        warnings.append(f"{c.line(replaced=True)}; the old closes: `stress prices history {c.ticker}`")
     for path in files:
         for (p, t), (n, shown) in sorted(gaps.items()):
             if p == path and (p, t) not in stats:

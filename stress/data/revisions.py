@@ -52,9 +52,10 @@ class TickerChange:
     old: float
     new: float | None
 
-    def line(self) -> str:
+    def line(self, replaced: bool = False) -> str:
         new = "none (deleted)" if self.new is None else f"{self.new:.6g}"
-        return (f"{self.ticker}: {self.days} stored day(s) would change, largest change "
+        verb = "were replaced" if replaced else "would change"
+        return (f"{self.ticker}: {self.days} stored day(s) {verb}, largest change "
                 f"{self.largest:+.2%} on {self.date} ({self.old:.6g} -> {new})")
 
 

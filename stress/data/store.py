@@ -294,8 +294,9 @@ class PriceStore:
             self._outer = False
 
     def collected_changes(self) -> list:
-        """Per ticker, the stored closes changed by the ``on_change="collect"`` writes of
-        the current :meth:`transaction` (:class:`~stress.data.revisions.TickerChange`)."""
+        """Per ticker, the stored closes changed (``"collect"``) or replaced
+        (``"replace"``) by the writes of the current :meth:`transaction`
+        (:class:`~stress.data.revisions.TickerChange`)."""
         return [self._collected[t] for t in sorted(self._collected)]
 
     def _check_changes(self, frame: "pd.DataFrame", replace: dict[str, tuple[str, str]],
@@ -330,9 +331,10 @@ class PriceStore:
             if on_change == "refuse":
                 summary = summarise(changes)
                 raise StoreConflict(conflict_message(summary), tuple(c.line() for c in summary))
-            if on_change == "collect":
+            if self._outer:  # the transaction's summary: refused ("collect") or reported
                 for c in summarise(changes):
                     self._collected[c.ticker] = combine(self._collected.get(c.ticker), c)
+            if on_change == "collect":
                 changes = changes.iloc[:0]
         if len(changes):
             self._conn.executemany(
