@@ -22,15 +22,19 @@ def capped(names: Iterable[str], cap: int = CAP, sep: str = " ") -> str:
     return shown + (f" and {len(names) - cap:,} more" if len(names) > cap else "")
 
 
+def fetch_hint(names: list[str], cap: int = 10) -> str:
+    """The ``stress prices fetch`` command for ``names`` (``TICKER...`` when too many)."""
+    return "stress prices fetch " + (" ".join(names) if len(names) <= cap else "TICKER...")
+
+
 def unknown_tickers(tickers: Iterable[str], where: str = "", role: str = "",
                     note: str = "") -> UnknownTickers:
     """The error for ``tickers`` without any price in the store. ``where``: the file they
     came from (prefixed); ``role``: e.g. "basket ticker"; ``note``: appended in parentheses."""
     names = list(dict.fromkeys(tickers))
     what = f"{role}{'s' if role and len(names) > 1 else ''} " if role else ""
-    fetch = capped(names, 10)
     msg = (f"{where + ': ' if where else ''}no prices for {what}{capped(names)} in the store; "
-           f"check the spelling, or run `stress prices fetch {fetch}` online, or "
+           f"check the spelling, or run `{fetch_hint(names)}` online, or "
            "`stress prices import PATH` to load CSV files")
     if note:
         msg += f" ({note})"

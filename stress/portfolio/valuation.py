@@ -209,12 +209,12 @@ def _check_known(files: Sequence[PortfolioFile], closes: "pd.DataFrame") -> None
         unknown = [p for p in f.positions
                    if p.ticker not in closes.columns or not closes[p.ticker].notna().any()]
         if unknown:
-            from stress.data.unknown import capped
+            from stress.data.unknown import capped, fetch_hint
 
-            names = capped(dict.fromkeys(p.ticker for p in unknown), 10)
+            hint = fetch_hint(list(dict.fromkeys(p.ticker for p in unknown)))
             shown = capped([f"{p.ticker} (line {p.line})" for p in unknown], sep=", ")
             problems.append(f"{f.path}: unknown tickers, no prices in the store: {shown}; "
-                            f"check the spelling or run `stress prices fetch {names}`")
+                            f"check the spelling or run `{hint}`")
     if problems:
         raise InputError("; ".join(problems))
 
