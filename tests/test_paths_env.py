@@ -48,3 +48,27 @@ def test_report_reverse_above_one_is_accepted_like_run(tmp_path):
     assert "--reverse" not in r.stderr and "no prices" in r.stderr
     r = _run("--offline", "report", "deepseek-r1", "--reverse", "0", "--out", str(tmp_path / "r.pdf"))
     assert r.exit_code == 2 and "--reverse" in r.stderr
+
+
+def test_rows_off_the_market_calendar_are_named_with_ticker_and_date():
+    """Issue 12: weekend rows were dropped with a message naming neither."""
+    import numpy as np
+    import pandas as pd
+
+    from stress.data.provider import off_session_rows
+
+    idx = pd.to_datetime(["2025-01-04", "2025-01-05"])
+    rows = pd.DataFrame({"VST": [1.0, np.nan], "CEG": [2.0, 3.0]}, index=idx)
+    assert off_session_rows(rows) == "VST 2025-01-04, CEG 2025-01-04, CEG 2025-01-05"
+    assert off_session_rows(rows, cap=1) == "VST 2025-01-04 and 2 more"
+
+
+def test_pdf_findings_carry_the_small_sample_caution():
+    import pandas as pd
+
+    from stress.report.words import _significance
+
+    r = pd.Series({"n": 2, "bmp_stat": -2109.1, "bmp_p": 0.0003, "patell_stat": -4.7, "patell_p": 0.0,
+                   "kp_stat": -826.7, "kp_p": 0.0008, "crude_stat": -3.6, "crude_p": 0.0004, "r": 0.73})
+    assert "Caution, small sample: N = 2 < 5 assets" in _significance(r)
+    assert "small sample" not in _significance(r.copy().replace({2: 6}))
