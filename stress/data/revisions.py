@@ -91,6 +91,35 @@ def diff(incoming: "pd.DataFrame", stored: "pd.DataFrame", deleted: "pd.DataFram
     return out[cols].sort_values(["ticker", "date"]).reset_index(drop=True)
 
 
+def plan_write(incoming: "pd.DataFrame", stored: "pd.DataFrame",
+               replace: dict[str, tuple[str, str]]) -> tuple["pd.DataFrame", "pd.DataFrame"]:
+    """What a write changes, and the rows to write.
+
+    ``incoming``: the rows (ticker, date, close, ..., source); ``stored``: the stored
+    rows (ticker, date, close, source) on their tickers and dates and in ``replace``'s
+    ranges (per ticker, ISO (start, end) deleted before the write). Returns the
+    :func:`diff` of the changed days and ``incoming`` with each unchanged stored day
+    keeping the source it came from (re-importing a value does not re-attribute it)."""
+    import pandas as pd
+
+    deleted = None
+    if replace:
+        parts = [stored[(stored["ticker"] == t) & (stored["date"] >= s) & (stored["date"] <= e)]
+                 for t, (s, e) in replace.items()]
+        deleted = pd.concat(parts)[["ticker", "date"]]
+    changes = diff(incoming, stored, deleted)
+    keep = stored.merge(incoming[["ticker", "date"]], on=["ticker", "date"])
+    if len(changes):
+        keep = keep.merge(changes[["ticker", "date"]], on=["ticker", "date"], how="left", indicator=True)
+        keep = keep[keep["_merge"] == "left_only"]
+    if len(keep):
+        old_src = keep.set_index(["ticker", "date"])["source"]
+        mapped = old_src.reindex(pd.MultiIndex.from_frame(incoming[["ticker", "date"]])).to_numpy()
+        incoming = incoming.assign(source=[o if isinstance(o, str) else n
+                                           for o, n in zip(mapped, incoming["source"])])
+    return changes, incoming
+
+
 def summarise(changes: "pd.DataFrame") -> list[TickerChange]:
     """Per ticker (sorted): number of changed days and the largest relative change."""
     import numpy as np

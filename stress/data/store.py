@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from stress.data.sqlitefile import connect_readonly as _connect_readonly, store_fault
-from stress.data.revisions import REVISIONS_SCHEMA, combine, conflict_message, diff, summarise
+from stress.data.revisions import REVISIONS_SCHEMA, combine, conflict_message, plan_write, summarise
 from stress.errors import EnvironmentFault, StoreConflict
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -321,12 +321,7 @@ class PriceStore:
         if not stored:
             return frame
         stored_frame = pd.DataFrame(stored, columns=["ticker", "date", "close", "source"])
-        deleted = None
-        if replace:
-            parts = [stored_frame[(stored_frame["ticker"] == t) & (stored_frame["date"] >= _iso(s))
-                                  & (stored_frame["date"] <= _iso(e))] for t, (s, e) in replace.items()]
-            deleted = pd.concat(parts)[["ticker", "date"]]
-        changes = diff(frame, stored_frame, deleted)
+        changes, frame = plan_write(frame, stored_frame, {t: (_iso(s), _iso(e)) for t, (s, e) in replace.items()})
         if len(changes):
             if on_change == "refuse":
                 summary = summarise(changes)
@@ -334,27 +329,13 @@ class PriceStore:
             if self._outer:  # the transaction's summary: refused ("collect") or reported
                 for c in summarise(changes):
                     self._collected[c.ticker] = combine(self._collected.get(c.ticker), c)
-            if on_change == "collect":
-                changes = changes.iloc[:0]
-        if len(changes):
-            self._conn.executemany(
-                "INSERT INTO revisions (ticker, date, old_close, new_close, old_source, new_source,"
-                " replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(*r[:3], None if r[3] != r[3] else r[3], r[4], r[5], now)
-                 for r in changes.itertuples(index=False, name=None)],
-            )
-        # unchanged stored days keep the source they came from
-        keep = stored_frame.merge(frame[["ticker", "date"]], on=["ticker", "date"])
-        if len(changes):
-            keep = keep.merge(changes[["ticker", "date"]], on=["ticker", "date"], how="left",
-                              indicator=True)
-            keep = keep[keep["_merge"] == "left_only"]
-        if len(keep) and "source" in keep:
-            old_src = keep.set_index(["ticker", "date"])["source"]
-            key = pd.MultiIndex.from_frame(frame[["ticker", "date"]])
-            mapped = old_src.reindex(key).to_numpy()
-            frame = frame.assign(source=[o if isinstance(o, str) else n
-                                         for o, n in zip(mapped, frame["source"])])
+            if on_change == "replace":
+                self._conn.executemany(
+                    "INSERT INTO revisions (ticker, date, old_close, new_close, old_source, new_source,"
+                    " replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(*r[:3], None if r[3] != r[3] else r[3], r[4], r[5], now)
+                     for r in changes.itertuples(index=False, name=None)],
+                )
         return frame
 
     def _writable(self) -> None:
