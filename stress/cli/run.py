@@ -73,6 +73,10 @@ def run(ctx: click.Context, portfolios, scenario_ids, all_scenarios, window, sho
         raise click.UsageError("name at least one PORTFOLIO file (CSV or YAML), or --list-scenarios")
     files = [read_portfolio(p, merge_duplicates=merge_duplicates, cash_remainder=cash_remainder)
              for p in _expand(portfolios)]
+    if out_dir:  # checked before the work
+        from stress.atomic import check_output_dir
+
+        check_output_dir(out_dir)
     specs = _specs(configs.scenarios, scenario_ids, all_scenarios, window, shocks, market_move, customs)
     options = RunOptions(as_of=as_of, nav=nav, cov_window=cov_window, horizon=horizon, band=band,
                          var=with_var, n_sims=sims, seed=seed, reverse=reverse,

@@ -9,7 +9,6 @@ nothing else in the file depends on the clock, so two runs give the same bytes.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -51,17 +50,15 @@ def write_pdf(
 ) -> Path:
     """Draw every page (header, content, footer with "page i of n") into ``path``.
 
-    The parent folder is created. The file is written to a temporary name first and
-    renamed, so a failed run never leaves half a PDF under the final name.
+    The parent folder is created. The file is written to a unique temporary name in the
+    same folder first and renamed (:func:`stress.atomic.atomic_path`), so a failed,
+    interrupted or concurrent run never leaves half a PDF under the final name.
     """
     import matplotlib
 
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{path.parent}: cannot create the folder: {exc.strerror or exc}") from None
-    tmp = path.with_name(path.name + ".part")
+    from stress.atomic import atomic_path, check_output_file
+
+    path = check_output_file(path)
     created = info.created or datetime.now(timezone.utc).replace(microsecond=0)
     meta = {
         "Title": info.title,
@@ -76,17 +73,12 @@ def write_pdf(
     with matplotlib.rc_context(RC):
         from matplotlib.backends.backend_pdf import PdfPages
 
-        try:
-            with PdfPages(tmp, metadata=meta) as pdf:
-                n = len(pages)
-                for i, page in enumerate(pages, start=1):
-                    fig = new_figure(paper)
-                    page.draw(fig, content_rect(paper))
-                    stamp(fig, report_title=info.title, title=page.title,
-                          subtitle=page.subtitle, page=i, pages=n, provenance=provenance)
-                    pdf.savefig(fig)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    os.replace(tmp, path)
+        with atomic_path(path) as tmp, PdfPages(tmp, metadata=meta) as pdf:
+            n = len(pages)
+            for i, page in enumerate(pages, start=1):
+                fig = new_figure(paper)
+                page.draw(fig, content_rect(paper))
+                stamp(fig, report_title=info.title, title=page.title,
+                      subtitle=page.subtitle, page=i, pages=n, provenance=provenance)
+                pdf.savefig(fig)
     return path
