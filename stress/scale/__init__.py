@@ -1,0 +1,11 @@
+"""Scale-out: many books against many scenarios, chunk by chunk, in process or on Dask.
+
+* :mod:`stress.scale.books_var`: valued books + a window of returns + a scenario set ->
+  VaR/ES per book and method (scenario set, historical, normal, Monte Carlo), every
+  books-by-scenarios piece through an engine;
+* :mod:`stress.scale.dask_engine`: the same chunks as ``dask.distributed`` tasks
+  (``--scheduler ADDRESS`` or ``local``).
+
+The numeric core is :mod:`stress.risk.chunked`; the scenario sources are
+:mod:`stress.scenarios.sets`; the book batches :mod:`stress.portfolio.batch`.
+"""
