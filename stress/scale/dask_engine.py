@@ -46,12 +46,13 @@ def _distributed():
 
 
 @contextmanager
-def connect(address: str, *, timeout: float = TIMEOUT, n_workers: int = 2) -> Iterator:
+def connect(address: str, *, timeout: float | None = None, n_workers: int = 2) -> Iterator:
     """A ``distributed.Client``: ``local`` starts a LocalCluster of ``n_workers`` worker
     processes (one thread each, 127.0.0.1, no dashboard), closed on exit; anything else
     is a scheduler address (``tcp://host:8786``). One :class:`SchedulerError` line when
-    it cannot be reached within ``timeout`` seconds."""
+    it cannot be reached within ``timeout`` seconds (default :data:`TIMEOUT`)."""
     distributed = _distributed()
+    timeout = TIMEOUT if timeout is None else timeout
     cluster = None
     try:
         if address == "local":
