@@ -58,7 +58,8 @@ def connect(address: str, *, timeout: float | None = None, n_workers: int = 2) -
         if address == "local":
             cluster = distributed.LocalCluster(
                 n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, silence_logs=50)
+                dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                silence_logs=50)
             client = distributed.Client(cluster, timeout=f"{timeout}s")
         else:
             client = distributed.Client(address, timeout=f"{timeout}s")
