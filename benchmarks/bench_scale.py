@@ -90,9 +90,14 @@ def _child(kind: str, cfg: dict) -> dict:
                 small = NormalDraws(2 * BLOCK, cfg["n"], SEED)  # warm-up: imports on workers
                 engine(small, expo, ch.plan(small.n, cfg["p"], ALPHAS, BLOCK, BLOCK), ALPHAS)
                 out["startup"] = time.perf_counter() - c0
+                from distributed import get_task_stream
+
                 t0 = time.perf_counter()
-                res = engine(draws, expo, plan, ALPHAS)
+                with get_task_stream(client) as stream:
+                    res = engine(draws, expo, plan, ALPHAS)
                 out["seconds"] = time.perf_counter() - t0
+                out["task_s"], out["merge_s"] = _compute_seconds(stream.data)
+                out["blocks"] = len(plan.blocks)
                 out["worker_rss"] = max(client.run(_maxrss).values())
                 out["overhead"] = _task_overhead(client)
         out["var"] = {str(a): res.var[a].tolist() for a in ALPHAS}
@@ -156,6 +161,19 @@ def _maxrss() -> int:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+def _compute_seconds(stream: list) -> tuple[float, float]:
+    """Mean worker compute seconds of a grid task, and total of the merge tasks."""
+    grid, merge = [], 0.0
+    for rec in stream:
+        key = rec["key"] if isinstance(rec["key"], str) else str(rec["key"][0])
+        spent = sum(s["stop"] - s["start"] for s in rec["startstops"] if s["action"] == "compute")
+        if key.startswith("block_tail"):
+            grid.append(spent)
+        else:
+            merge += spent
+    return (sum(grid) / len(grid) if grid else float("nan")), merge
 
 
 def _noop(i):
@@ -239,21 +257,28 @@ def run_scale_var_dask(quick: bool, repeats: int) -> Row:
                f"scale-var-dask: LocalCluster 2 processes x 1 thread (start-up and a warm-up run "
                f"{ours['startup']:.1f} s, not timed); equal to in-process to 1e-12; client peak RSS {_gib(ours['rss'])}, "
                f"worker peak RSS {_gib(ours['worker_rss'])}")
-    row.notes.append(projection(inproc["seconds"], ours["seconds"], ours["tasks"], ours["overhead"]))
+    row.notes.append(projection(ours, inproc["seconds"]))
     return row
 
 
-def projection(inproc: float, two: float, tasks: int, overhead: float) -> str:
-    """Wall time on W workers from the in-process per-task cost c = inproc / tasks and the
-    per-task scheduler overhead o (measured): T(W) = ceil(tasks / W) c + tasks o, the
-    scheduler being one process that handles every task in turn."""
-    c = inproc / tasks
-    proj = {w: math.ceil(tasks / w) * c + tasks * overhead for w in (2, 8, 64)}
-    return (f"scale-var-dask projection: per task c = {c * 1e3:.1f} ms (in process {inproc:.1f} s / "
-            f"{tasks} tasks), scheduler overhead o = {overhead * 1e3:.2f} ms/task; "
-            f"T(W) = ceil(tasks/W) c + tasks o: 2 workers {proj[2]:.1f} s (measured {two:.1f} s), "
-            f"8 workers {proj[8]:.1f} s, 64 workers {proj[64]:.1f} s (merge tasks and tail "
-            "transfers not included; more tasks, via a smaller --chunk-size, keep 64 workers busy)")
+def projection(d: dict, inproc: float) -> str:
+    """Wall time on W workers from what the 2-worker run measured: the mean worker compute
+    of a grid task c, the merge work per book block g, the scheduler's per-task overhead
+    o (trivial tasks, submit to gather): T(W) = ceil(tasks/W) c + ceil(blocks/W) g + tasks o
+    (the scheduler handles every task in turn; transfers of the tails are in c and g)."""
+    tasks, blocks, c, o = d["tasks"], d["blocks"], d["task_s"], d["overhead"]
+    g = d["merge_s"] / blocks
+
+    def t(w: int) -> float:
+        return math.ceil(tasks / w) * c + math.ceil(blocks / w) * g + tasks * o
+
+    return (f"scale-var-dask projection: {tasks} grid tasks of c = {c:.3f} s each (worker compute, "
+            f"1 thread; in process with 2 BLAS threads the whole run took {inproc:.1f} s), merges "
+            f"g = {g:.3f} s per book block ({blocks} blocks), scheduler overhead o = "
+            f"{o * 1e3:.1f} ms/task; T(W) = ceil(tasks/W) c + ceil(blocks/W) g + tasks o: "
+            f"2 workers {t(2):.1f} s (measured {d['seconds']:.1f} s), 8 workers {t(8):.1f} s, "
+            f"64 workers {t(64):.1f} s, on cores as busy as this run's; past tasks = W, a smaller "
+            "--chunk-size makes more, smaller tasks")
 
 
 def run_scale_grid(quick: bool, repeats: int) -> Row:

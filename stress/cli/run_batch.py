@@ -72,6 +72,7 @@ def _load(ctx, batch, scen, o, warnings) -> dict:
 
     from stress.config import load_universe
     from stress.data.provider import load_closes
+    from stress.errors import DataError
     from stress.portfolio.valuation import value_portfolios
     from stress.returns import to_returns
     from stress.risk import ledoit_wolf
@@ -79,19 +80,20 @@ def _load(ctx, batch, scen, o, warnings) -> dict:
     s = settings(ctx)
     market = load_universe().market
     held = list(batch.tickers)
-    cols = list(scen.columns) if scen else []
+    # set columns matter only when a held ticker is not one of them (propagation)
+    cols = list(scen.columns) if scen and any(t not in scen.columns for t in held) else []
     wanted = list(dict.fromkeys(held + cols + [market]))
     store = s.store()
-    known = set(store.tickers())
-    unknown_cols = [c for c in cols if c not in known and c not in held]
-    if unknown_cols and s.offline:
-        raise CliError(f"{scen.source}: columns {' '.join(unknown_cols)} are not tickers in the "
-                       "store; a scenario set's columns are tickers (import or fetch them)", 2)
     try:
         closes = load_closes(store, wanted, offline=s.offline, fetcher=s.fetcher(),
                              warn=warnings.append)
-    except Exception:  # unknown held tickers: the valuation names their books and lines
+    except DataError:  # unknown held tickers: the valuation names their books and lines
         closes = store.read_closes(wanted)
+    unpriced = [c for c in cols if c not in held and closes[c].isna().all()]
+    if unpriced:
+        raise CliError(f"{scen.source}: columns {' '.join(unpriced)} have no prices in the store, "
+                       "and held tickers missing from the set are propagated from the columns: "
+                       "give every held ticker a column, or import/fetch those", 2)
     if market not in closes or closes[market].dropna().empty:
         raise CliError(f"no prices for the market index {market} (its sessions are the trading "
                        f"calendar): run `stress prices fetch {market}` or import it", 1)
@@ -103,7 +105,7 @@ def _load(ctx, batch, scen, o, warnings) -> dict:
     for p, b in enumerate(books):
         np.add.at(values[p], [col[t] for t in b.tickers], b.values)
     rets = to_returns(closes).loc[: pd.Timestamp(as_of)].tail(o["cov_window"])
-    union = list(dict.fromkeys(held + cols))
+    union = list(dict.fromkeys(held + cols))  # the order set_exposure expects (union_tickers)
     full = rets[held].dropna()
     if len(full) < MIN_OBS:
         raise CliError(f"covariance window ({o['cov_window']} sessions to {as_of}): only "
@@ -113,7 +115,7 @@ def _load(ctx, batch, scen, o, warnings) -> dict:
     x = full.to_numpy()
     cov, _ = ledoit_wolf(x)
     set_cov = None
-    if scen and any(t not in scen.columns for t in held):
+    if cols:
         both = rets[union].dropna()
         if len(both) < MIN_OBS:
             raise CliError(f"scenario set: only {len(both)} complete days of the held tickers and "

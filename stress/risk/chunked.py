@@ -65,12 +65,26 @@ class Exposure:
 
 @dataclass(frozen=True)
 class Plan:
-    """How the work is cut: scenario chunks ``[start, stop)`` and book blocks."""
+    """How the work is cut: n scenarios in chunks of ``step`` rows, ``n_books`` books in
+    blocks of ``block``, ``m`` largest losses kept per book. The chunk and block bounds
+    are made on demand (a plan of 10^12 scenarios costs nothing until it runs)."""
 
     n: int
-    chunks: tuple[tuple[int, int], ...]
-    blocks: tuple[tuple[int, int], ...]
+    step: int
+    n_books: int
+    block: int
     m: int
+
+    @property
+    def chunks(self) -> tuple[tuple[int, int], ...]:
+        """Scenario rows ``[start, stop)`` of each chunk."""
+        return tuple((s, min(s + self.step, self.n)) for s in range(0, self.n, self.step))
+
+    @property
+    def blocks(self) -> tuple[tuple[int, int], ...]:
+        """Books ``[start, stop)`` of each block."""
+        return tuple((s, min(s + self.block, self.n_books))
+                     for s in range(0, self.n_books, self.block))
 
 
 @dataclass(frozen=True)
@@ -109,18 +123,14 @@ def plan(n: int, n_books: int, alphas: Sequence[float] = ALPHAS, chunk: int = CH
     if chunk < 1:
         raise InputError(f"--chunk-size {chunk}: must be at least 1 scenario")
     step = -(-int(chunk) // align) * align
-    chunks = tuple((s, min(s + step, n)) for s in range(0, n, step))
     b = book_block or max(1, BLOCK_CELLS // step)
-    blocks = tuple((s, min(s + b, n_books)) for s in range(0, n_books, b))
-    return Plan(n, chunks, blocks, tail_size(n, alphas))
+    return Plan(int(n), step, int(n_books), int(b), tail_size(n, alphas))
 
 
 def memory_bytes(p: Plan, k: int, held_rows: int = 0, grid: bool = False) -> int:
     """The in-process memory formula of the module doc, in bytes."""
-    n_books = p.blocks[-1][1] if p.blocks else 0
-    c = max((b - a for a, b in p.chunks), default=0)
-    b = max((y - x for x, y in p.blocks), default=0)
-    cells = (n_books * k + held_rows * k + 2 * c * k + 3 * b * c + 2 * n_books * p.m
+    c, b = min(p.step, p.n), min(p.block, p.n_books)
+    cells = (p.n_books * k + held_rows * k + 2 * c * k + 3 * b * c + 2 * p.n_books * p.m
              + 3 * b * (p.m + c))
     return 8 * cells + (40 * b * c if grid else 0)
 
@@ -146,7 +156,7 @@ def check_size(p: Plan, k: int, held_rows: int = 0, grid: bool = False,
     need = memory_bytes(p, k, held_rows, grid)
     limit = int(0.8 * available_memory()) if limit is None else int(limit)
     if need > limit:
-        n_books = p.blocks[-1][1] if p.blocks else 0
+        n_books = p.n_books
         raise InputError(
             f"{n_books:,} books x {p.n:,} scenarios x {k} columns needs about {need / 2**30:.1f} GiB "
             f"in process (tails {2 * 8 * n_books * p.m / 2**30:.1f} GiB: {p.m:,} largest losses "
@@ -237,10 +247,11 @@ def tail_var(source: Source, expo: Exposure, p: Plan, alphas: Sequence[float] = 
 
     ``sink(books, bounds, losses)``: called with every (b, c) loss block in scenario-chunk
     order (to stream the grid); nothing of size books x scenarios is kept otherwise."""
-    tails: list = [None] * len(p.blocks)
+    blocks = p.blocks
+    tails: list = [None] * len(blocks)
     for bounds in p.chunks:
         rows = source.rows(*bounds)
-        for j, books in enumerate(p.blocks):
+        for j, books in enumerate(blocks):
             losses = loss_block(expo, rows, books)
             if sink is not None:
                 sink(books, bounds, losses)

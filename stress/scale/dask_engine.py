@@ -89,10 +89,10 @@ class DaskEngine:
                  alphas: Sequence[float] = ALPHAS) -> TailVar:
         c = self.client
         src, exp = c.scatter([source, expo], broadcast=True, hash=False)
-        finals = []
+        finals, chunks = [], p.chunks
         for books in p.blocks:
             level = [c.submit(block_tail, src, exp, books, bounds, p.m, pure=False)
-                     for bounds in p.chunks]
+                     for bounds in chunks]
             while len(level) > FAN_IN:
                 level = [c.submit(_merge, p.m, *level[i:i + FAN_IN], pure=False)
                          for i in range(0, len(level), FAN_IN)]
