@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from typing import Protocol, Sequence
 
 import numpy as np
 
@@ -238,26 +238,17 @@ def concat_var(parts: Sequence[TailVar], alphas: Sequence[float]) -> TailVar:
 
 
 # ---- the in-process engine -----------------------------------------------------------
-BlockSink = Callable[[tuple[int, int], tuple[int, int], np.ndarray], None]
-
-
-def tail_var(source: Source, expo: Exposure, p: Plan, alphas: Sequence[float] = ALPHAS,
-             sink: BlockSink | None = None) -> TailVar:
-    """VaR/ES of every book over every scenario row of ``source``, chunk by chunk.
-
-    ``sink(books, bounds, losses)``: called with every (b, c) loss block in scenario-chunk
-    order (to stream the grid); nothing of size books x scenarios is kept otherwise."""
+def tail_var(source: Source, expo: Exposure, p: Plan, alphas: Sequence[float] = ALPHAS) -> TailVar:
+    """VaR/ES of every book over every scenario row of ``source``, chunk by chunk; nothing
+    of size books x scenarios is kept (the grid streams with
+    :func:`stress.scale.grid_parquet.write_grid`)."""
     blocks = p.blocks
     tails: list = [None] * len(blocks)
     for bounds in p.chunks:
         rows = source.rows(*bounds)
         for j, books in enumerate(blocks):
-            losses = loss_block(expo, rows, books)
-            if sink is not None:
-                sink(books, bounds, losses)
-            t = chunk_tail(losses, bounds[0], p.m)
+            t = chunk_tail(loss_block(expo, rows, books), bounds[0], p.m)
             tails[j] = t if tails[j] is None else merge_tails([tails[j], t], p.m)
-            del losses
     return concat_var([var_es_from_tail(v, r, p.n, alphas) for v, r in tails], alphas)
 
 
