@@ -61,6 +61,20 @@ def test_tail_merge_exact_against_sort_with_ties():
     np.testing.assert_array_equal(np.take_along_axis(losses, rows, axis=1), vals)
 
 
+def test_engine_with_ties_equals_sort():
+    """Integer P&L, many ties, through the engine's filtered merge."""
+    values = RNG.integers(-3, 4, (8, 3)).astype(float)
+    scen = ScenarioMatrix(RNG.integers(-5, 6, (5_000, 3)).astype(float) / 100, ("A", "B", "C"))
+    pnl = values @ scen.returns.T
+    expo = ch.Exposure(values, np.zeros(8), 1.0)
+    for chunk in (5_000, 321, 50):
+        t = ch.tail_var(scen, expo, ch.plan(scen.n, 8, (0.9, 0.99), chunk), (0.9, 0.99))
+        for a in (0.9, 0.99):
+            var, es = sorted_var_es(pnl, a)
+            np.testing.assert_allclose(t.var[a], var, rtol=1e-12, atol=1e-15)
+            np.testing.assert_allclose(t.es[a], es, rtol=1e-12, atol=1e-15)
+
+
 def test_tail_size_is_what_var_es_need():
     for n in (1, 2, 19, 20, 21, 100_000, 100_001):
         for a in (0.95, 0.99):
