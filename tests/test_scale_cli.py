@@ -78,6 +78,31 @@ def test_scenario_set_var_es_and_grid_from_the_formula(sample_home, sample_dir, 
         np.testing.assert_allclose(wide[name].to_numpy(), ref[name][2], rtol=1e-12, atol=1e-8)
 
 
+def test_out_writes_var_and_es_contributions(sample_home, sample_dir, tmp_path):
+    """contributions.csv: -value x (the tail scenarios' returns weighted 1/(n(1-a)), the
+    VaR scenario by (k/n - a)/(1 - a)), written out here from the formula."""
+    books, scen, frame = files(tmp_path, n=3_000)
+    r = invoke("--books", books, "--scenarios", scen, "--chunk-size", 500, "--out", tmp_path / "o")
+    assert r.exit_code == 0, r.output
+    var = pd.read_csv(tmp_path / "o" / "var.csv")
+    con = pd.read_csv(tmp_path / "o" / "contributions.csv")
+    ref = reference(sample_dir, frame, "2026-08-03")
+    n, a = len(frame), 0.99
+    k = math.ceil(round(n * a, 9))
+    for name, pos in (("alpha", ("VST", "NVDA")), ("beta", ("XLU", "CEG"))):
+        rows = con[con.book == name].set_index("ticker")
+        assert list(rows.index) == list(pos)
+        es = var[(var.book == name) & (var.method == "scenarios")]["es_0.99"].item()
+        assert rows["es_0.99_contribution"].sum() == pytest.approx(es, rel=1e-9)
+        order = np.argsort(ref[name][2])  # most negative P&L first
+        tail, at_var = order[: n - k], order[n - k]
+        for t in pos:
+            r_t = frame[t].to_numpy()
+            expect = -rows.loc[t, "value"] * (r_t[tail].sum() / (n * (1 - a))
+                                              + r_t[at_var] * (k / n - a) / (1 - a))
+            assert rows.loc[t, "es_0.99_contribution"] == pytest.approx(expect, rel=1e-9)
+
+
 def test_var_methods_text_and_propagated_ticker(sample_home, tmp_path):
     books, scen, frame = files(tmp_path, n=1_000)
     frame.drop(columns=["CEG"]).to_csv(tmp_path / "noceg.csv", index=False)

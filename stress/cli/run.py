@@ -53,7 +53,8 @@ from stress.tables_out import write_frames
               help="Stream the batch's books x scenarios P&L grid to a Parquet file.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
-              help="Write grid.csv, positions.csv (and var.csv, reverse.csv) to DIR.")
+              help="Write grid.csv, positions.csv (and var.csv, reverse.csv) to DIR; with --books: "
+                   "var.csv, contributions.csv.")
 @click.pass_context
 def run(ctx: click.Context, portfolios, scenario_ids, all_scenarios, window, shocks, market_move,
         customs, as_of, nav, cash_remainder, merge_duplicates, cov_window, horizon, with_var,

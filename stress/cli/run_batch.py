@@ -52,7 +52,10 @@ def run_batch(ctx: click.Context, o: dict) -> None:
     if o["out_dir"]:
         from stress.tables_out import write_frames
 
-        paths = write_frames(Path(o["out_dir"]), {"var": result.to_frame()})
+        frames = {"var": result.to_frame()}
+        if scen is not None:
+            frames["contributions"] = _contributions(data, scen, chunk)
+        paths = write_frames(Path(o["out_dir"]), frames)
         click.echo(f"wrote {', '.join(p.name for p in paths)} to {o['out_dir']}", err=True)
     settings_ = {"as_of": data["as_of"], "books": len(batch.books), "assets": len(data["tickers"]),
                  "scenarios": scen.n if scen else 0, "cov_start": data["start"],
@@ -155,6 +158,25 @@ def _compute(d: dict, scen, o: dict, chunk: int, warnings: list[str]):
                                engine=DaskEngine(client), **kw)
     warnings.extend(result.notes)
     return result, grid_rows
+
+
+def _contributions(d: dict, scen, chunk: int):
+    """ES 99% contributions of every position under the scenario set, one row each."""
+    import pandas as pd
+
+    from stress.scale.books_var import set_contributions
+
+    contrib = set_contributions(d["values"], d["tickers"], scen, d["set_cov"], 0.99, chunk)
+    col = {t: j for j, t in enumerate(d["tickers"])}
+    rows = []
+    for p, book in enumerate(d["books"]):
+        es = contrib[p].sum()
+        for t in dict.fromkeys(book.tickers):
+            j = col[t]
+            rows.append({"book": book.name, "ticker": t, "value": float(d["values"][p, j]),
+                         "es_0.99_contribution": float(contrib[p, j]),
+                         "share": float(contrib[p, j] / es) if es else float("nan")})
+    return pd.DataFrame(rows)
 
 
 def _render(result, st: dict) -> None:

@@ -85,17 +85,25 @@ class BatchVar:
 
 def set_exposure(values: np.ndarray, tickers: Sequence[str], scenarios: ScenarioMatrix,
                  cov: np.ndarray | None = None) -> tuple[Exposure, tuple[str, ...]]:
-    """Books as weights on the set's columns (see the module doc); the propagated tickers.
+    """Books as weights on the set's columns, ``values @ set_asset_map(...)`` (see the
+    module doc); and the propagated tickers."""
+    amap, missing = set_asset_map(tickers, scenarios, cov)
+    return Exposure(values @ amap, np.zeros(values.shape[0]), 1.0), missing
+
+
+def set_asset_map(tickers: Sequence[str], scenarios: ScenarioMatrix,
+                  cov: np.ndarray | None = None) -> tuple[np.ndarray, tuple[str, ...]]:
+    """A (N, K) map A with r = A x: the returns of the N held ``tickers`` given a set row x
+    over its K columns (a unit row for a column, C_us C_ss^-1 for a propagated ticker).
 
     ``cov`` (N', N') over ``tickers`` + any set column not held, in that order, as
     returned by :func:`union_tickers`; needed only when a held ticker is not a column."""
     cols = {t: j for j, t in enumerate(scenarios.columns)}
-    n_books = values.shape[0]
-    w = np.zeros((n_books, len(cols)))
+    amap = np.zeros((len(tickers), len(cols)))
     missing = [i for i, t in enumerate(tickers) if t not in cols]
     for i, t in enumerate(tickers):
         if t in cols:
-            w[:, cols[t]] += values[:, i]
+            amap[i, cols[t]] = 1.0
     if missing:
         if cov is None:
             raise InputError("scenario set: held tickers " + " ".join(tickers[i] for i in missing)
@@ -108,12 +116,35 @@ def set_exposure(values: np.ndarray, tickers: Sequence[str], scenarios: Scenario
         u = [pos[tickers[i]] for i in missing]
         c_ss = cov[np.ix_(s, s)]
         try:
-            load = cho_solve(cho_factor(c_ss), cov[np.ix_(s, u)]).T  # (U, S) = C_us C_ss^-1
+            amap[missing] = cho_solve(cho_factor(c_ss), cov[np.ix_(s, u)]).T  # C_us C_ss^-1
         except np.linalg.LinAlgError:
             raise InputError("scenario set: the covariance of its columns is singular; drop "
                              "redundant columns or give every held ticker a column") from None
-        w += values[:, missing] @ load
-    return Exposure(w, np.zeros(n_books), 1.0), tuple(tickers[i] for i in missing)
+    return amap, tuple(tickers[i] for i in missing)
+
+
+def set_contributions(values: np.ndarray, tickers: Sequence[str], scenarios: ScenarioMatrix,
+                      cov: np.ndarray | None = None, alpha: float = 0.99,
+                      chunk: int = CHUNK) -> np.ndarray:
+    """ES contributions (P, N) of every position under the scenario set at ``alpha``, in
+    currency, positive = adds to the loss; each row sums to the book's ES
+    (:func:`stress.risk.chunked.es_contributions`). Two passes over the chunks: the tails,
+    then the tail scenarios' returns."""
+    from stress.risk.chunked import block_tail, es_contributions, merge_tails, tail_weights
+
+    amap, _ = set_asset_map(tickers, scenarios, cov)
+    p = plan(scenarios.n, values.shape[0], (alpha,), chunk)
+    out = np.zeros(values.shape)
+    for a, b in p.blocks:  # one book block at a time: memory as for VaR/ES
+        v = values[a:b]
+        expo = Exposure(v @ amap, np.zeros(b - a), 1.0)
+        tail = None
+        for bounds in p.chunks:
+            t = block_tail(scenarios, expo, (0, b - a), bounds, p.m)
+            tail = t if tail is None else merge_tails([tail, t], p.m)
+        sel, w = tail_weights(*tail, scenarios.n, alpha)
+        out[a:b] = es_contributions(scenarios, v, amap, np.zeros(len(tickers)), sel, w, p)
+    return out
 
 
 def union_tickers(tickers: Sequence[str], columns: Sequence[str]) -> tuple[str, ...]:
