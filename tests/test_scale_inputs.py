@@ -115,6 +115,7 @@ def test_scenario_set_bad_cells_all_named(tmp_path):
     assert "line 4, VST: -1.2 is a loss of 100% or more" in msg
     assert "line 5, SPY: empty" in msg
     for text, expect in [("VST,vst\n0.1,0.2\n", "repeated column VST"),
+                         ("VST,SPY,VST\n0.1,0.2,0.3\n", "repeated column VST"),
                          ("scenario,VST\na,0.1\na,0.2\n", "scenario 'a' repeated"),
                          ("VST,SPY\n", "a header but no scenarios")]:
         assert expect in error_of(read_scenario_set, write(tmp_path, "t.csv", text))
