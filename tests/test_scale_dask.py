@@ -121,7 +121,7 @@ def test_worker_killed_mid_run_answer_unchanged(process_cluster):
     values = rng.normal(1e4, 3e3, (100, 30))
     draws = NormalDraws(300_000, 30, seed=1)
     expo = ch.Exposure(values, np.zeros(100), 1.0)
-    p = ch.plan(draws.n, 100, (0.99,), 5_000)
+    p = ch.plan(draws.n, 100, (0.99,), 2_500)  # 100 grid tasks
     box: dict = {}
 
     def run():
@@ -143,6 +143,10 @@ def test_worker_killed_mid_run_answer_unchanged(process_cluster):
     thread.join(timeout=120)
     assert not thread.is_alive() and "result" in box
     assert workers[1].wait(timeout=10) == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while len(client.scheduler_info()["workers"]) != 1:  # the scheduler saw it go
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
     ref = ch.tail_var(draws, expo, p, (0.99,))
     np.testing.assert_allclose(box["result"].var[0.99], ref.var[0.99], rtol=1e-12, atol=0)
     np.testing.assert_allclose(box["result"].es[0.99], ref.es[0.99], rtol=1e-12, atol=0)
