@@ -4,7 +4,8 @@
   VaR/ES per book and method (scenario set, historical, normal, Monte Carlo), every
   books-by-scenarios piece through an engine;
 * :mod:`stress.scale.dask_engine`: the same chunks as ``dask.distributed`` tasks
-  (``--scheduler ADDRESS`` or ``local``).
+  (``--scheduler ADDRESS`` or ``local``);
+* :mod:`stress.scale.grid_parquet`: the full grid streamed to Parquet, block by block.
 
 The numeric core is :mod:`stress.risk.chunked`; the scenario sources are
 :mod:`stress.scenarios.sets`; the book batches :mod:`stress.portfolio.batch`.
