@@ -165,7 +165,7 @@ def _compute_seconds(stream: list) -> tuple[float, float]:
     for rec in stream:
         key = rec["key"] if isinstance(rec["key"], str) else str(rec["key"][0])
         spent = sum(s["stop"] - s["start"] for s in rec["startstops"] if s["action"] == "compute")
-        if key.startswith("block_tail"):
+        if key.startswith("block_top"):
             grid.append(spent)
         else:
             merge += spent

@@ -75,6 +75,16 @@ def test_engine_with_ties_equals_sort():
             np.testing.assert_allclose(t.es[a], es, rtol=1e-12, atol=1e-15)
 
 
+def test_top_merge_exact_against_sort_with_ties():
+    losses = RNG.integers(-50, 50, size=(9, 4000)).astype(float)
+    m = 137
+    tops = [ch.chunk_top(losses[:, a:a + 300], a, m) for a in range(0, 4000, 300)]
+    for merged in (ch.merge_top(tops, m), ch.merge_top(tops[::-1], m)):  # any order
+        np.testing.assert_array_equal(np.sort(merged.vals, axis=1), np.sort(losses, axis=1)[:, -m:])
+        np.testing.assert_array_equal(merged.worst, losses.max(axis=1))
+        np.testing.assert_array_equal(merged.worst_row, np.argmax(losses, axis=1))  # first of ties
+
+
 def test_tail_size_is_what_var_es_need():
     for n in (1, 2, 19, 20, 21, 100_000, 100_001):
         for a in (0.95, 0.99):
@@ -199,8 +209,8 @@ def test_size_check_one_line_before_work():
     assert "\n" not in msg and "100,000 books x 10,000,000,000 scenarios" in msg and "GiB" in msg
     small = ch.plan(1000, 10, (0.99,), 100)
     need = ch.check_size(small, 3)
-    # the formula, written out: 8 (P K + 2 c K + 3 b c + 2 P m + 3 b (m + c))
+    # the formula, written out: 8 (P K + 2 c K + 2 b c + P m + 2 b (m + c))
     m, c, b = 11, 100, 10
-    assert need == 8 * (10 * 3 + 2 * c * 3 + 3 * b * c + 2 * 10 * m + 3 * b * (m + c))
+    assert need == 8 * (10 * 3 + 2 * c * 3 + 2 * b * c + 10 * m + 2 * b * (m + c))
     with pytest.raises(InputError):
         ch.check_size(small, 3, limit=need - 1)

@@ -131,7 +131,7 @@ def test_worker_killed_mid_run_answer_unchanged(process_cluster):
     thread.start()
 
     def done(dask_scheduler):
-        return sum(str(ts.key).startswith("block_tail") and ts.state == "memory"
+        return sum(str(ts.key).startswith("block_top") and ts.state == "memory"
                    for ts in dask_scheduler.tasks.values())
 
     deadline = time.monotonic() + 60

@@ -16,14 +16,16 @@ books x scenarios that exists at any time. VaR/ES need only the largest losses: 
 k = ceil(n alpha) (the empirical VaR is the k-th smallest loss L_(k) of n), VaR and ES
 (:func:`stress.risk.measures.var_es_historical`) use the m = n - k + 1 largest losses.
 The m largest of the whole are inside the union of each chunk's m largest, so every
-chunk keeps its m largest per book (``numpy.argpartition``), merged chunk after chunk
-into a running (P, m) tail: the result is EXACT, not an approximation.
+chunk keeps its m largest per book (``numpy.partition``, values only; the largest loss and
+its scenario row are tracked beside), merged chunk after chunk into a running (P, m)
+tail: the result is EXACT, not an approximation. ES contributions need the rows of the
+tail scenarios and use :func:`chunk_tail` (``argpartition``) instead.
 
 Memory (bytes, 8 per float64 or int64), in process, P books, K columns, S scenario rows
 held in memory (a file; 0 for draws), chunk c, book block b, tail m (largest over the
 alphas asked):
 
-    8 * (P K + S K + 2 c K + 3 b c + 2 P m + 3 b (m + c))     (+ 40 b c with the grid)
+    8 * (P K + S K + 2 c K + 2 b c + P m + 2 b (m + c))     (+ 40 b c with the grid)
 
 :func:`check_size` compares it with the memory available before any work starts.
 """
@@ -32,7 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import NamedTuple, Protocol, Sequence
 
 import numpy as np
 
@@ -130,8 +132,8 @@ def plan(n: int, n_books: int, alphas: Sequence[float] = ALPHAS, chunk: int = CH
 def memory_bytes(p: Plan, k: int, held_rows: int = 0, grid: bool = False) -> int:
     """The in-process memory formula of the module doc, in bytes."""
     c, b = min(p.step, p.n), min(p.block, p.n_books)
-    cells = (p.n_books * k + held_rows * k + 2 * c * k + 3 * b * c + 2 * p.n_books * p.m
-             + 3 * b * (p.m + c))
+    cells = (p.n_books * k + held_rows * k + 2 * c * k + 2 * b * c + p.n_books * p.m
+             + 2 * b * (p.m + c))
     return 8 * cells + (40 * b * c if grid else 0)
 
 
@@ -159,7 +161,7 @@ def check_size(p: Plan, k: int, held_rows: int = 0, grid: bool = False,
         n_books = p.n_books
         raise InputError(
             f"{n_books:,} books x {p.n:,} scenarios x {k} columns needs about {need / 2**30:.1f} GiB "
-            f"in process (tails {2 * 8 * n_books * p.m / 2**30:.1f} GiB: {p.m:,} largest losses "
+            f"in process (tails {8 * n_books * p.m / 2**30:.1f} GiB: {p.m:,} largest losses "
             f"per book), more than the {limit / 2**30:.1f} GiB available: use fewer books or "
             "scenarios, a smaller --chunk-size, or --scheduler to spread the books over workers")
     return need
@@ -175,6 +177,64 @@ def loss_block(expo: Exposure, rows: np.ndarray, books: tuple[int, int]) -> np.n
     return out
 
 
+class Top(NamedTuple):
+    """The ``m`` largest losses of each of b books (b, <= m), in no order, and each
+    book's largest loss (b,) with its scenario row (b,) (the smallest row among ties)."""
+
+    vals: np.ndarray
+    worst: np.ndarray
+    worst_row: np.ndarray
+
+
+def chunk_top(losses: np.ndarray, start: int, m: int) -> Top:
+    """The :class:`Top` of a loss block (b, c) whose columns are scenario rows ``start``..
+    Values only (``numpy.partition``, several times faster than ``argpartition``)."""
+    c = losses.shape[1]
+    j = np.argmax(losses, axis=1)
+    worst = losses[np.arange(losses.shape[0]), j]
+    vals = losses.copy() if c <= m else np.partition(losses, c - m, axis=1)[:, c - m:].copy()
+    return Top(vals, worst, j + start)
+
+
+def merge_top(tops: Sequence[Top], m: int) -> Top:
+    """The :class:`Top` of the union of several tops of the same books."""
+    vals = np.concatenate([t.vals for t in tops], axis=1)
+    c = vals.shape[1]
+    if c > m:
+        vals = np.partition(vals, c - m, axis=1)[:, c - m:].copy()
+    worst, row = tops[0].worst, tops[0].worst_row
+    for t in tops[1:]:
+        take = (t.worst > worst) | ((t.worst == worst) & (t.worst_row < row))
+        worst, row = np.where(take, t.worst, worst), np.where(take, t.worst_row, row)
+    return Top(vals, worst, row)
+
+
+def block_top(source: Source, expo: Exposure, books: tuple[int, int],
+              bounds: tuple[int, int], m: int) -> Top:
+    """One task: the :class:`Top` of books ``[a, b)`` over scenario rows ``[start, stop)``."""
+    return chunk_top(loss_block(expo, source.rows(*bounds), books), bounds[0], m)
+
+
+def var_es_from_top(top: Top, n: int, alphas: Sequence[float] = ALPHAS) -> TailVar:
+    """VaR/ES from the m largest losses of each book among n scenarios.
+
+    Sorted descending s_0 >= s_1 >= ..., with k = ceil(n alpha) and j = n - k:
+    VaR = s_j = L_(k), ES = (sum_{i<j} s_i / n + VaR (k/n - alpha)) / (1 - alpha)
+    (:func:`stress.risk.measures.var_es_historical`, the fractional tail atom). The sum
+    runs over the sorted values, so it does not depend on the order of the merges."""
+    s = np.sort(top.vals, axis=1)[:, ::-1]
+    var, es = {}, {}
+    for a in alphas:
+        k = k_index(n, a)
+        j = n - k
+        if j >= s.shape[1]:
+            raise ValueError(f"tail of {s.shape[1]} losses too short for alpha {a} over {n}")
+        var[a] = s[:, j].copy()
+        es[a] = (s[:, :j].sum(axis=1) / n + var[a] * (k / n - a)) / (1.0 - a)
+    return TailVar(n, var, es, top.worst.copy(), top.worst_row.copy())
+
+
+# ---- tails with their scenario rows (for contributions) ------------------------------
 def chunk_tail(losses: np.ndarray, start: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``m`` largest losses of each row of ``losses`` (b, c) and their scenario rows
     (``start`` + column), shapes (b, min(m, c)), in no particular order."""
@@ -208,27 +268,6 @@ def block_tail(source: Source, expo: Exposure, books: tuple[int, int],
     return chunk_tail(loss_block(expo, rows, books), bounds[0], m)
 
 
-def var_es_from_tail(vals: np.ndarray, rows: np.ndarray, n: int,
-                     alphas: Sequence[float] = ALPHAS) -> TailVar:
-    """VaR/ES from the m largest losses (b, m) of each book among n scenarios.
-
-    Sorted descending s_0 >= s_1 >= ..., with k = ceil(n alpha) and j = n - k:
-    VaR = s_j = L_(k), ES = (sum_{i<j} s_i / n + VaR (k/n - alpha)) / (1 - alpha)
-    (:func:`stress.risk.measures.var_es_historical`, the fractional tail atom)."""
-    order = np.argsort(-vals, axis=1, kind="stable")
-    s = np.take_along_axis(vals, order, axis=1)
-    var, es = {}, {}
-    for a in alphas:
-        k = k_index(n, a)
-        j = n - k
-        if j >= s.shape[1]:
-            raise ValueError(f"tail of {s.shape[1]} losses too short for alpha {a} over {n}")
-        var[a] = s[:, j].copy()
-        es[a] = (s[:, :j].sum(axis=1) / n + var[a] * (k / n - a)) / (1.0 - a)
-    worst_rows = np.take_along_axis(rows, order[:, :1], axis=1)[:, 0]
-    return TailVar(n, var, es, s[:, 0].copy(), worst_rows)
-
-
 def concat_var(parts: Sequence[TailVar], alphas: Sequence[float]) -> TailVar:
     """Book blocks' results, in block order, as one result over all books."""
     return TailVar(parts[0].n, {a: np.concatenate([t.var[a] for t in parts]) for a in alphas},
@@ -243,13 +282,13 @@ def tail_var(source: Source, expo: Exposure, p: Plan, alphas: Sequence[float] = 
     of size books x scenarios is kept (the grid streams with
     :func:`stress.scale.grid_parquet.write_grid`)."""
     blocks = p.blocks
-    tails: list = [None] * len(blocks)
+    tops: list = [None] * len(blocks)
     for bounds in p.chunks:
         rows = source.rows(*bounds)
         for j, books in enumerate(blocks):
-            t = chunk_tail(loss_block(expo, rows, books), bounds[0], p.m)
-            tails[j] = t if tails[j] is None else merge_tails([tails[j], t], p.m)
-    return concat_var([var_es_from_tail(v, r, p.n, alphas) for v, r in tails], alphas)
+            t = chunk_top(loss_block(expo, rows, books), bounds[0], p.m)
+            tops[j] = t if tops[j] is None else merge_top([tops[j], t], p.m)
+    return concat_var([var_es_from_top(t, p.n, alphas) for t in tops], alphas)
 
 
 # ---- per-position contributions to ES ------------------------------------------------

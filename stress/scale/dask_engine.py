@@ -4,7 +4,7 @@ What runs where: the client (the ``stress`` process) plans the chunks and scatte
 scenario source (a set's matrix, or only the seed of the draws) and the books' exposure
 ONCE to every worker; each task computes one (book block x scenario chunk) piece of the
 grid on a worker and returns only its m largest losses per book
-(:func:`stress.risk.chunked.block_tail`); merge tasks (fan-in :data:`FAN_IN`) combine
+(:func:`stress.risk.chunked.block_top`); merge tasks (fan-in :data:`FAN_IN`) combine
 the tails of a book block on the workers and the last one returns VaR/ES of its books,
 (b,) arrays. Only those small results come back to the client. The numbers are the
 in-process ones: the same functions on the same blocks, and the largest-m set of a
@@ -24,8 +24,7 @@ from typing import Iterator, Sequence
 
 from stress.errors import InputError, StressError
 from stress.risk.chunked import (
-    ALPHAS, Exposure, Plan, Source, TailVar, block_tail, concat_var, merge_tails,
-    var_es_from_tail,
+    ALPHAS, Exposure, Plan, Source, TailVar, block_top, concat_var, merge_top, var_es_from_top,
 )
 
 FAN_IN = 4
@@ -91,7 +90,7 @@ class DaskEngine:
         src, exp = c.scatter([source, expo], broadcast=True, hash=False)
         finals, chunks = [], p.chunks
         for books in p.blocks:
-            level = [c.submit(block_tail, src, exp, books, bounds, p.m, pure=False)
+            level = [c.submit(block_top, src, exp, books, bounds, p.m, pure=False)
                      for bounds in chunks]
             while len(level) > FAN_IN:
                 level = [c.submit(_merge, p.m, *level[i:i + FAN_IN], pure=False)
@@ -100,10 +99,9 @@ class DaskEngine:
         return concat_var(c.gather(finals), alphas)
 
 
-def _merge(m: int, *tails):
-    return merge_tails(tails, m)
+def _merge(m: int, *tops):
+    return merge_top(tops, m)
 
 
-def _finish(m: int, n: int, alphas: tuple, *tails) -> TailVar:
-    vals, rows = merge_tails(tails, m)
-    return var_es_from_tail(vals, rows, n, alphas)
+def _finish(m: int, n: int, alphas: tuple, *tops) -> TailVar:
+    return var_es_from_top(merge_top(tops, m), n, alphas)
