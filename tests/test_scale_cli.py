@@ -126,6 +126,8 @@ def test_every_bad_book_row_one_line(sample_home, tmp_path):
 
 @pytest.mark.parametrize("args, expect", [
     (["--books", "B", "--scenario", "deepseek-r1"], "--scenario: not available with --books"),
+    (["--books", "B", "--var", "--top", "3"], "--top: not available with --books"),
+    (["--books", "B", "--var", "PF"], "PORTFOLIO files: not available with --books"),
     (["--books", "B"], "nothing to run"),
     (["--books", "B", "--var", "--grid-out", "g.parquet"], "--grid-out: the grid is books x the"),
     (["--scheduler", "local", "--var"], "need --books FILE"),
@@ -133,7 +135,7 @@ def test_every_bad_book_row_one_line(sample_home, tmp_path):
 ])
 def test_batch_usage_errors_one_line(sample_home, tmp_path, args, expect):
     (tmp_path / "b.csv").write_text("book,ticker,shares\na,VST,1\n")
-    args = [str(tmp_path / "b.csv") if a == "B" else a for a in args]
+    args = [str(tmp_path / "b.csv") if a in ("B", "PF") else a for a in args]
     r = invoke(*args)
     assert r.exit_code == 2, r.output
     assert r.output.count("\n") == 1 and expect in r.output

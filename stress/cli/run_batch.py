@@ -21,7 +21,8 @@ from stress.cli._common import CliError, echo_json, print_table, settings, warn
 #: single-book options that have no meaning in the batch path
 _SINGLE = {"portfolios": "PORTFOLIO files", "scenario_ids": "--scenario", "all_scenarios":
            "--all-scenarios", "window": "--window", "shocks": "--shock", "customs": "--custom",
-           "reverse": "--reverse", "list_scenarios": "--list-scenarios"}
+           "market_move": "--market-move", "reverse": "--reverse", "band": "--band",
+           "top": "--top", "list_scenarios": "--list-scenarios"}
 MIN_OBS = 60
 
 
@@ -30,7 +31,11 @@ def run_batch(ctx: click.Context, o: dict) -> None:
     from stress.portfolio.batch import read_books
     from stress.scenarios.sets import read_scenario_set
 
-    given = [name for key, name in _SINGLE.items() if o.get(key)]
+    from click.core import ParameterSource
+
+    given = [name for key, name in _SINGLE.items()
+             if ctx.get_parameter_source(key) in (ParameterSource.COMMANDLINE,
+                                                  ParameterSource.ENVIRONMENT)]
     if given:
         raise CliError(f"{', '.join(given)}: not available with --books; a batch runs a "
                        "--scenarios FILE and/or --var", 2)
