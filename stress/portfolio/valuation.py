@@ -129,9 +129,10 @@ def value_portfolios(
         raise InputError(f"--nav {nav}: must be a positive amount")
     date = valuation_date(files, closes, as_of)
     row = closes.loc[pd.Timestamp(date)]
+    priced = {t for t, x in row.items() if np.isfinite(x)}
     problems = []
     for f in files:
-        missing = [p for p in f.positions if not np.isfinite(row.get(p.ticker, np.nan))]
+        missing = [p for p in f.positions if p.ticker not in priced]
         if missing:
             shown = ", ".join(f"{p.ticker} (line {p.line}{_span(closes, p.ticker)})" for p in missing)
             problems.append(f"{f.path}: no price on {date} for {shown}")
@@ -205,9 +206,9 @@ def _value_one(f: PortfolioFile, row: "pd.Series", date: str, nav: float | None)
 
 def _check_known(files: Sequence[PortfolioFile], closes: "pd.DataFrame") -> None:
     problems = []
+    priced = set(closes.columns[closes.notna().any().to_numpy()])  # once, not per position
     for f in files:
-        unknown = [p for p in f.positions
-                   if p.ticker not in closes.columns or not closes[p.ticker].notna().any()]
+        unknown = [p for p in f.positions if p.ticker not in priced]
         if unknown:
             from stress.data.unknown import capped, fetch_hint
 
