@@ -57,7 +57,7 @@ def inputs(seed=3, p=40, k=9, s=6_000):
 def assert_same(a, b):
     assert a.var.keys() == b.var.keys() == {"scenarios", "historical", "normal", "montecarlo"}
     for m in a.var:
-        for al in a.alphas:
+        for al in a.confidences:
             np.testing.assert_allclose(b.var[m][al], a.var[m][al], rtol=1e-12, atol=0)
             np.testing.assert_allclose(b.es[m][al], a.es[m][al], rtol=1e-12, atol=0)
 

@@ -195,7 +195,7 @@ def _render(result, st: dict) -> None:
     for p, name in enumerate(result.names):
         for m in result.var:
             row = {"book": name, "method": m, "n": result.n[m] or "-"}
-            for a in result.alphas:
+            for a in result.confidences:
                 row[f"VaR{a:.0%}"] = f"{result.var[m][a][p] / result.nav[p]:+.2%}"
                 row[f"ES{a:.0%}"] = f"{result.es[m][a][p] / result.nav[p]:+.2%}"
             rows.append(row)

@@ -23,7 +23,7 @@ tail scenarios and use :func:`chunk_tail` (``argpartition``) instead.
 
 Memory (bytes, 8 per float64 or int64), in process, P books, K columns, S scenario rows
 held in memory (a file; 0 for draws), chunk c, book block b, tail m (largest over the
-alphas asked):
+confidences asked):
 
     8 * (P K + S K + 2 c K + 2 b c + P m + 2 b (m + c))     (+ 40 b c with the grid)
 
@@ -113,12 +113,12 @@ def k_index(n: int, alpha: float) -> int:
     return min(max(math.ceil(round(n * alpha, 9)), 1), n)
 
 
-def tail_size(n: int, alphas: Sequence[float]) -> int:
+def tail_size(n: int, confidences: Sequence[float]) -> int:
     """m = n - k + 1 for the smallest alpha: the largest losses VaR/ES need (>= 1)."""
-    return n - min(k_index(n, a) for a in alphas) + 1 if alphas else 1
+    return n - min(k_index(n, a) for a in confidences) + 1 if confidences else 1
 
 
-def plan(n: int, n_books: int, alphas: Sequence[float] = ALPHAS, chunk: int = CHUNK,
+def plan(n: int, n_books: int, confidences: Sequence[float] = ALPHAS, chunk: int = CHUNK,
          align: int = 1, book_block: int | None = None) -> Plan:
     """Scenario chunks of ``chunk`` rows (rounded up to a multiple of ``align``, the draw
     block) and book blocks of ``book_block`` books (default BLOCK_CELLS // chunk)."""
@@ -126,7 +126,7 @@ def plan(n: int, n_books: int, alphas: Sequence[float] = ALPHAS, chunk: int = CH
         raise InputError(f"--chunk-size {chunk}: must be at least 1 scenario")
     step = -(-int(chunk) // align) * align
     b = book_block or max(1, BLOCK_CELLS // step)
-    return Plan(int(n), step, int(n_books), int(b), tail_size(n, alphas))
+    return Plan(int(n), step, int(n_books), int(b), tail_size(n, confidences))
 
 
 def memory_bytes(p: Plan, k: int, held_rows: int = 0, grid: bool = False) -> int:
@@ -201,7 +201,7 @@ def block_top(source: Source, expo: Exposure, books: tuple[int, int],
     return chunk_top(loss_block(expo, source.rows(*bounds), books), bounds[0], m)
 
 
-def var_es_from_top(top: Top, n: int, alphas: Sequence[float] = ALPHAS) -> TailVar:
+def var_es_from_top(top: Top, n: int, confidences: Sequence[float] = ALPHAS) -> TailVar:
     """VaR/ES from the m largest losses of each book among n scenarios.
 
     Sorted descending s_0 >= s_1 >= ..., with k = ceil(n alpha) and j = n - k:
@@ -210,7 +210,7 @@ def var_es_from_top(top: Top, n: int, alphas: Sequence[float] = ALPHAS) -> TailV
     runs over the sorted values, so it does not depend on the order of the merges."""
     s = np.sort(top.vals, axis=1)[:, ::-1]
     var, es = {}, {}
-    for a in alphas:
+    for a in confidences:
         k = k_index(n, a)
         j = n - k
         if j >= s.shape[1]:
@@ -254,16 +254,16 @@ def block_tail(source: Source, expo: Exposure, books: tuple[int, int],
     return chunk_tail(loss_block(expo, rows, books), bounds[0], m)
 
 
-def concat_var(parts: Sequence[TailVar], alphas: Sequence[float]) -> TailVar:
+def concat_var(parts: Sequence[TailVar], confidences: Sequence[float]) -> TailVar:
     """Book blocks' results, in block order, as one result over all books."""
-    return TailVar(parts[0].n, {a: np.concatenate([t.var[a] for t in parts]) for a in alphas},
-                   {a: np.concatenate([t.es[a] for t in parts]) for a in alphas},
+    return TailVar(parts[0].n, {a: np.concatenate([t.var[a] for t in parts]) for a in confidences},
+                   {a: np.concatenate([t.es[a] for t in parts]) for a in confidences},
                    np.concatenate([t.worst for t in parts]),
                    np.concatenate([t.worst_index for t in parts]))
 
 
 # ---- the in-process engine -----------------------------------------------------------
-def tail_var(source: Source, expo: Exposure, p: Plan, alphas: Sequence[float] = ALPHAS) -> TailVar:
+def tail_var(source: Source, expo: Exposure, p: Plan, confidences: Sequence[float] = ALPHAS) -> TailVar:
     """VaR/ES of every book over every scenario row of ``source``, chunk by chunk; nothing
     of size books x scenarios is kept (the grid streams with
     :func:`stress.scale.grid_parquet.write_grid`)."""
@@ -274,7 +274,7 @@ def tail_var(source: Source, expo: Exposure, p: Plan, alphas: Sequence[float] = 
         for j, books in enumerate(blocks):
             t = chunk_top(loss_block(expo, rows, books), bounds[0], p.m)
             tops[j] = t if tops[j] is None else merge_top([tops[j], t], p.m)
-    return concat_var([var_es_from_top(t, p.n, alphas) for t in tops], alphas)
+    return concat_var([var_es_from_top(t, p.n, confidences) for t in tops], confidences)
 
 
 # ---- per-position contributions to ES ------------------------------------------------

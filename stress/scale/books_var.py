@@ -46,7 +46,7 @@ class BatchVar:
     es: dict
     n: dict
     horizon: int
-    alphas: tuple[float, ...]
+    confidences: tuple[float, ...]
     notes: tuple[str, ...] = ()
     worst: dict = field(default_factory=dict)
 
@@ -58,7 +58,7 @@ class BatchVar:
         for m in self.var:
             for p, name in enumerate(self.names):
                 row = {"book": name, "method": m, "nav": float(self.nav[p]), "n": self.n[m]}
-                for a in self.alphas:
+                for a in self.confidences:
                     row[f"var_{a:g}"] = float(self.var[m][a][p])
                     row[f"es_{a:g}"] = float(self.es[m][a][p])
                     row[f"var_{a:g}_pct"] = float(self.var[m][a][p] / self.nav[p])
@@ -68,13 +68,13 @@ class BatchVar:
 
     def to_dict(self) -> dict:
         return {
-            "horizon": self.horizon, "alphas": list(self.alphas), "n": dict(self.n),
+            "horizon": self.horizon, "confidences": list(self.confidences), "n": dict(self.n),
             "notes": list(self.notes),
             "books": [
                 {"book": name, "nav": float(self.nav[p]),
-                 "var": {m: {str(a): float(self.var[m][a][p]) for a in self.alphas}
+                 "var": {m: {str(a): float(self.var[m][a][p]) for a in self.confidences}
                          for m in self.var},
-                 "es": {m: {str(a): float(self.es[m][a][p]) for a in self.alphas}
+                 "es": {m: {str(a): float(self.es[m][a][p]) for a in self.confidences}
                         for m in self.var},
                  **({"worst_scenario": self.worst["scenario"][p],
                      "worst_loss": float(self.worst["loss"][p])} if self.worst else {})}
@@ -165,7 +165,7 @@ def batch_var(
     values: np.ndarray, tickers: Sequence[str], nav: np.ndarray, names: Sequence[str], *,
     window: np.ndarray, mean: np.ndarray, cov: np.ndarray,
     scenarios: ScenarioMatrix | None = None, set_cov: np.ndarray | None = None,
-    methods: Sequence[str] = METHODS, alphas: Sequence[float] = ALPHAS, horizon: int = 1,
+    methods: Sequence[str] = METHODS, confidences: Sequence[float] = ALPHAS, horizon: int = 1,
     n_sims: int = 50_000, seed: int = 0, chunk: int = CHUNK, engine: Engine = tail_var,
     check: Callable[[Plan, int, int], object] | None = None,
 ) -> BatchVar:
@@ -173,9 +173,9 @@ def batch_var(
 
     values (P, N); window (T, N) daily returns; mean (N,), cov (N, N) of the window;
     scenarios (S, K) and ``set_cov`` over :func:`union_tickers` (for propagation);
-    ``engine(source, exposure, plan, alphas)``; ``check(plan, K, rows_in_memory)`` runs
+    ``engine(source, exposure, plan, confidences)``; ``check(plan, K, rows_in_memory)`` runs
     before every chunked method (the size check)."""
-    alphas = tuple(float(a) for a in alphas)
+    confidences = tuple(float(a) for a in confidences)
     var: dict = {}
     es: dict = {}
     n: dict = {}
@@ -184,10 +184,10 @@ def batch_var(
     n_books = values.shape[0]
 
     def run(method: str, source, expo: Exposure, align: int, held: int) -> TailVar:
-        p = plan(source.n, n_books, alphas, chunk, align)
+        p = plan(source.n, n_books, confidences, chunk, align)
         if check is not None:
             check(p, expo.weights.shape[1], held)
-        t = engine(source, expo, p, alphas)
+        t = engine(source, expo, p, confidences)
         var[method], es[method], n[method] = t.var, t.es, source.n
         return t
 
@@ -211,12 +211,12 @@ def batch_var(
         elif method == "normal":
             mu, sigma = portfolio_moments(values, mean, cov, horizon)
             var["normal"], es["normal"], n["normal"] = {}, {}, 0
-            for a in alphas:
+            for a in confidences:
                 var["normal"][a], es["normal"][a] = var_es_normal(mu, sigma, a)
         elif method == "montecarlo":
             if n_sims < 2:
                 raise InputError(f"--sims {n_sims}: at least 2 draws")
             draws = NormalDraws(int(n_sims), len(tickers), int(seed))
             run("montecarlo", draws, mc_exposure(values, mean, cov, horizon), BLOCK, 0)
-    return BatchVar(tuple(names), np.asarray(nav, dtype=float), var, es, n, int(horizon), alphas,
+    return BatchVar(tuple(names), np.asarray(nav, dtype=float), var, es, n, int(horizon), confidences,
                     tuple(notes), worst)

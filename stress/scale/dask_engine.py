@@ -79,13 +79,13 @@ def connect(address: str, *, timeout: float | None = None, n_workers: int = 2) -
 
 
 class DaskEngine:
-    """``engine(source, exposure, plan, alphas) -> TailVar`` on a distributed client."""
+    """``engine(source, exposure, plan, confidences) -> TailVar`` on a distributed client."""
 
     def __init__(self, client):
         self.client = client
 
     def __call__(self, source: Source, expo: Exposure, p: Plan,
-                 alphas: Sequence[float] = ALPHAS) -> TailVar:
+                 confidences: Sequence[float] = ALPHAS) -> TailVar:
         c = self.client
         src, exp = c.scatter([source, expo], broadcast=True, hash=False)
         finals, chunks = [], p.chunks
@@ -95,13 +95,13 @@ class DaskEngine:
             while len(level) > FAN_IN:
                 level = [c.submit(_merge, p.m, *level[i:i + FAN_IN], pure=False)
                          for i in range(0, len(level), FAN_IN)]
-            finals.append(c.submit(_finish, p.m, p.n, tuple(alphas), *level, pure=False))
-        return concat_var(c.gather(finals), alphas)
+            finals.append(c.submit(_finish, p.m, p.n, tuple(confidences), *level, pure=False))
+        return concat_var(c.gather(finals), confidences)
 
 
 def _merge(m: int, *tops):
     return merge_top(tops, m)
 
 
-def _finish(m: int, n: int, alphas: tuple, *tops) -> TailVar:
-    return var_es_from_top(merge_top(tops, m), n, alphas)
+def _finish(m: int, n: int, confidences: tuple, *tops) -> TailVar:
+    return var_es_from_top(merge_top(tops, m), n, confidences)
