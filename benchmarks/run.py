@@ -35,6 +35,9 @@ BENCHMARKS = {
     "scenario-engine": ("bench_scenarios", "stress.scenarios.engine.scenario_grid incl. contributions"),
     "store-load": ("bench_store", "100 tickers x 10 years from the price store"),
     "cli-help": ("bench_cli", "`stress --help`, whole process"),
+    "scale-var": ("bench_scale", "books x MC scenarios x assets VaR/ES in bounded memory vs numpy floor"),
+    "scale-var-dask": ("bench_scale", "the same on a 2-worker LocalCluster, projection to 8/64 workers"),
+    "scale-grid": ("bench_scale", "full books x scenarios grid streamed to Parquet vs numpy floor"),
     "report": ("bench_report", "the DeepSeek report with the five sample books, whole process"),
 }
 

@@ -28,13 +28,35 @@ def load_yaml(path: Path, loader: Any = None) -> Any:
     return parse_yaml(read_text(path), path, loader)
 
 
+def yaml12_loader() -> Any:
+    """A ``yaml.SafeLoader`` subclass whose booleans are YAML 1.2's: only true/false.
+    YAML 1.1 (PyYAML's default) also reads yes/no/on/off/y/n as booleans, so a ticker
+    ``ON`` (ON Semiconductor) or ``Y`` would become True."""
+    import re
+
+    import yaml
+
+    class Yaml12Loader(yaml.SafeLoader):
+        pass
+
+    bool_tag = "tag:yaml.org,2002:bool"
+    Yaml12Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != bool_tag]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Yaml12Loader.add_implicit_resolver(
+        bool_tag, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    return Yaml12Loader
+
+
 def parse_yaml(text: str, path: Path, loader: Any = None) -> Any:
     """Parse YAML ``text`` read from ``path``; a syntax error is one InputError line naming
-    the file and line. ``loader``: a ``yaml.SafeLoader`` subclass (default SafeLoader)."""
+    the file and line. ``loader``: a ``yaml.SafeLoader`` subclass (default
+    :func:`yaml12_loader`: only true/false are booleans)."""
     import yaml
 
     try:
-        return yaml.load(text, Loader=loader or yaml.SafeLoader)  # noqa: S506 - SafeLoader family
+        return yaml.load(text, Loader=loader or yaml12_loader())  # noqa: S506 - SafeLoader family
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""

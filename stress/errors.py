@@ -26,3 +26,32 @@ class DataError(StressError):
 
 class NetworkError(DataError):
     """The network could not be reached or refused the request."""
+
+
+class StoreConflict(InputError):
+    """A write would change prices already in the store and was not allowed to.
+
+    ``lines``: one line per ticker saying how many stored days would change and the
+    largest relative change. Nothing was written. Exit code 2.
+    """
+
+    def __init__(self, message: str, lines: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.lines = tuple(lines)
+
+
+class EnvironmentFault(StressError):
+    """The environment failed: a corrupt or locked store, a full disk, a path that cannot
+    be written. The message names the path and the cause. Exit code 1."""
+
+    exit_code = 1
+
+
+class UnknownTickers(InputError, DataError):
+    """Tickers with no prices at all in the store (misspelt, never fetched or imported).
+    Bad input, exit code 2 (also a :class:`DataError`: data that is not there).
+    ``tickers``: all of them; the message names them, capped with "and N more"."""
+
+    def __init__(self, message: str, tickers: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.tickers = tuple(tickers)

@@ -136,11 +136,11 @@ class PriceSource:
 
 
 def require(md: MarketData, tickers: Iterable[str], what: str = "") -> None:
-    """A :class:`DataError` naming every ticker of ``tickers`` without prices."""
-    from stress.data.provider import no_data_error
+    """One :class:`~stress.errors.UnknownTickers` line (exit 2) naming every ticker of
+    ``tickers`` without prices (``what``: where they came from, e.g. a role)."""
+    from stress.data.unknown import unknown_tickers
 
     absent = [t for t in dict.fromkeys(tickers) if not md.has(t)]
     if absent:
-        err = no_data_error(absent)
-        raise DataError(f"{what}: {err}" if what else str(err))
+        raise unknown_tickers(absent, where=what)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from stress.errors import InputError
+from stress.errors import EnvironmentFault, InputError
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -19,7 +19,14 @@ def stress_home() -> Path:
         import platformdirs
 
         path = Path(platformdirs.user_data_dir("stress", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        cause = "a file is in the way" if isinstance(exc, (FileExistsError, NotADirectoryError)) \
+            else (exc.strerror or str(exc))
+        raise EnvironmentFault(f"{path}: cannot create the data directory (STRESS_HOME): {cause}") from None
+    if not path.is_dir():
+        raise EnvironmentFault(f"{path}: the data directory (STRESS_HOME) is not a folder")
     return path
 
 
@@ -55,9 +62,9 @@ def config_file(name: str) -> Path:
     env = os.environ.get("STRESS_CONFIG_DIR")
     if env is not None:
         folder = Path(env).expanduser()
-        if not env.strip() or not folder.is_dir():
-            raise InputError(f"STRESS_CONFIG_DIR={env!r}: no such folder (unset it to use the "
-                             "default configs)")
+        if not folder.is_dir() or not env.strip():
+            what = "not a folder" if env.strip() and folder.exists() else "no such folder"
+            raise InputError(f"STRESS_CONFIG_DIR={env}: {what}")
         if (folder / name).is_file():
             return folder / name
     local = Path.cwd() / "configs" / name

@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RUNNER = ROOT / "benchmarks" / "run.py"
 NAMES = ("eventstudy", "eventstudy-api", "eventstudy-multi", "placebo", "scenario-grid", "montecarlo-var",
-         "scenario-engine", "store-load", "cli-help", "report")
+         "scenario-engine", "store-load", "cli-help", "scale-var", "scale-var-dask", "scale-grid",
+         "report")
 
 
 def _rows(stdout: str) -> dict[str, list[str]]:
@@ -32,7 +33,7 @@ def _rows(stdout: str) -> dict[str, list[str]]:
 def test_quick_benchmark_runs_and_agrees(tmp_path):
     env = dict(os.environ, STRESS_HOME=str(tmp_path / "home"), MPLBACKEND="Agg")
     done = subprocess.run([sys.executable, str(RUNNER), "--quick"], capture_output=True, text=True,
-                          cwd=tmp_path, env=env, timeout=120)
+                          cwd=tmp_path, env=env, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     out = done.stdout
     assert out.startswith("machine: "), out[:300]

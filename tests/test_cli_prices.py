@@ -87,7 +87,7 @@ def test_write_frames_writes_each_frame_and_fails_in_one_line(tmp_path):
     import pandas as pd
 
     from stress.tables_out import write_frames
-    from stress.errors import InputError
+    from stress.errors import EnvironmentFault
 
     a = pd.DataFrame({"x": [1.5, 2.0]}, index=pd.Index(["VST", "DUK"], name="ticker"))
     b = pd.DataFrame({"y": ["p", "q"]})
@@ -97,5 +97,5 @@ def test_write_frames_writes_each_frame_and_fails_in_one_line(tmp_path):
     assert paths[0].read_text().splitlines() == ["y", "p", "q"]
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(InputError, match=r"file/sub: cannot create the folder"):
+    with pytest.raises(EnvironmentFault, match=r"file/sub: cannot create the folder: a file is in the way"):
         write_frames(blocker / "sub", {"b": b})

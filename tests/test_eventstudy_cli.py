@@ -71,7 +71,7 @@ def test_weekend_date_moves_and_warns(sample_home):
         (["no-such-event", "VST"], 2, "unknown event"),
         (["2031-03-03", "VST"], 2, "outside the market data"),
         (["deepseek-r1", "--group", "nope"], 2, "unknown group"),
-        (["deepseek-r1", "NOSUCH"], 1, "no prices for NOSUCH"),
+        (["deepseek-r1", "NOSUCH"], 2, "no prices for NOSUCH"),  # unknown tickers: exit 2 everywhere
         (["2023-07-03", "TLN"], 2, "no asset left"),
         (["deepseek-r1"], 2, "give tickers or --group"),
         (["deepseek-r1", "VST", "--window", "5,1"], 2, "start 5 is after end 1"),
@@ -114,3 +114,28 @@ def test_explicit_placebo_count_above_the_pool_warns(sample_home):
     assert p["requested"] == 1000 and p["n"] == p["candidates"] < 250
     line = next(ln for ln in res.stderr.splitlines() if "asked" in ln)
     assert "1000" in line and str(p["n"]) in line and "--placebo-pool" in line
+
+
+def test_small_samples_are_flagged_beside_the_cross_sectional_tests(sample_home):
+    """The issue's two-asset case (BMP t = -2109, KP -827 on [-1,1]): the table, JSON and
+    CSV say the sample is small beside BMP, KP, rank and gsign; not with 5 assets."""
+    import json
+
+    from click.testing import CliRunner
+
+    from stress.cli import cli
+
+    def go(*args):
+        return CliRunner().invoke(cli, ["--offline", "event-study", "deepseek-r1", *args])
+
+    two = go("VST", "CEG", "--placebo", "0")
+    assert two.exit_code == 0, two.output
+    agg = [line for line in two.stdout.splitlines() if line.startswith("[-1,1]")][0]
+    assert agg.count(" !") == 4  # BMP, KP, rank, gsign; not Patell or crude
+    assert "! small sample: N = 2 < 5 assets" in two.stdout
+    data = json.loads(go("VST", "CEG", "--placebo", "0", "--json").stdout)
+    a = data["aggregate"][0]
+    assert a["n"] == 2 and a["small_sample"].startswith("small sample: N = 2 < 5")
+    assert a["small_sample_tests"] == ["bmp", "kp", "rank", "gsign"]
+    five = json.loads(go("VST", "CEG", "TLN", "NRG", "GEV", "--placebo", "0", "--json").stdout)
+    assert five["aggregate"][0]["n"] == 5 and five["aggregate"][0]["small_sample"] is None

@@ -127,8 +127,8 @@ def test_no_step_below_the_commands_reads_a_file(sample_store, monkeypatch):
 
 # modules that may read files or the store: the data layer, config and paths, the commands
 ALLOWED = ("stress/data/", "stress/cli/", "stress/config.py", "stress/paths.py",
-           "stress/market.py", "stress/tables_out.py", "stress/report/pdf.py",
-           "stress/portfolio/files.py")
+           "stress/market.py", "stress/tables_out.py", "stress/atomic.py", "stress/report/pdf.py",
+           "stress/portfolio/files.py", "stress/portfolio/batch.py", "stress/scale/")
 IO_CALLS = {"open", "read_text", "read_bytes", "read_csv", "read_parquet", "load_yaml",
             "load_events", "load_scenarios", "load_universe", "load_configs", "PriceStore",
             "connect"}

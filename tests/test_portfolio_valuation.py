@@ -98,3 +98,18 @@ def test_price_column_mismatch_is_reported(tmp_path, sample_store, sample_dir):
     (book,) = value_portfolios(files, closes_for(sample_store, files), as_of="2025-01-24")
     assert book.values[0] == pytest.approx(10 * px)
     assert any("line 2: VST: file price" in w for w in book.warnings)
+
+
+def test_a_holding_whose_prices_stop_early_is_named_when_it_pulls_the_date_back(tmp_path):
+    """Issue 12: one holding ending in 2023 silently moved the valuation to 2023-12-29."""
+    days = pd.bdate_range("2023-12-27", "2024-01-05")
+    closes = pd.DataFrame({"AAA": np.arange(len(days)) + 10.0, "OLD": 5.0}, index=days)
+    closes.loc[closes.index > "2023-12-29", "OLD"] = np.nan
+    p = tmp_path / "b.csv"
+    p.write_text("ticker,shares\nAAA,1\nOLD,2\n")
+    (book,) = value_portfolios([read_portfolio(p)], closes)
+    assert book.as_of == "2023-12-29"
+    assert (f"{p}: valued as of 2023-12-29, not the last stored session 2024-01-05: OLD (line 3) "
+            "prices stop on 2023-12-29") in " ".join(book.warnings)
+    (fresh,) = value_portfolios([read_portfolio(p)], closes, as_of="2023-12-29")
+    assert not any("not the last stored session" in w for w in fresh.warnings)

@@ -69,7 +69,7 @@ def test_options_change_the_estimate(sample_home):
     [
         (["VST", "--events", "deepseek-r1,nope,stargate"], 2, "unknown event 'nope'"),
         (["VST", "--events", "deepseek-r1,stargate"], 2, "at least 3"),
-        (["VST", "--basket", "VST,ZZZZ"], 1, "basket ticker ZZZZ"),
+        (["VST", "--basket", "VST,ZZZZ"], 2, "basket ticker ZZZZ"),  # unknown: exit 2 everywhere
         (["VST", "--factor", "SMH+"], 2, "--factor"),
         (["VST", "--window", "2,1"], 2, "--window"),
         (["--group", "nope"], 2, "unknown group"),

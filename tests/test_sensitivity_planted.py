@@ -130,7 +130,7 @@ def test_bad_inputs(world):
         estimate(store, SensitivitySpec(tickers=("X1",), events=("ev-0", "ev-1")))
     with pytest.raises(InputError, match="control event"):
         estimate(store, SensitivitySpec(tickers=("X1",), events=("ev-0", "ev-1", "ctrl")))
-    with pytest.raises(DataError, match="basket ticker ZZZ: no prices in the store"):
+    with pytest.raises(DataError, match="no prices for basket ticker ZZZ in the store"):
         estimate(store, SensitivitySpec(tickers=("X1",), basket=("B1", "ZZZ")))
     with pytest.raises(DataError, match="factor ticker QQQ"):
         estimate(store, SensitivitySpec(tickers=("X1",), factor="SMH-QQQ"))
@@ -138,7 +138,7 @@ def test_bad_inputs(world):
         estimate(store, SensitivitySpec(tickers=("X1",), as_of="2001-01-01"))
     with pytest.raises(InputError, match="deepseek-r1.*shock unit"):
         estimate(store, SensitivitySpec(tickers=("X1",), as_of="2020-06-01"))
-    with pytest.raises(DataError, match="no prices in the store for NOPE"):
+    with pytest.raises(DataError, match="no prices for NOPE in the store"):
         estimate(store, SensitivitySpec(tickers=("NOPE",)))
     with pytest.raises(InputError, match="--window"):
         SensitivitySpec(tickers=("X1",), window=(2, 1))

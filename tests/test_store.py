@@ -40,7 +40,7 @@ def test_round_trip_keeps_values_gaps_and_order(tmp_path):
 def test_rewrite_replaces_rows_and_rejects_non_positive(tmp_path):
     store = PriceStore(tmp_path / "p.sqlite")
     store.write(_rows("AAA", ["2025-01-02"], [1.0]), source="a")
-    store.write(_rows("AAA", ["2025-01-02"], [2.0]), source="b")
+    store.write(_rows("AAA", ["2025-01-02"], [2.0]), source="b", on_change="replace")
     assert store.read_closes(["AAA"]).iloc[0, 0] == 2.0
     with pytest.raises(Exception):
         store.write(_rows("AAA", ["2025-01-03"], [-1.0]), source="c")

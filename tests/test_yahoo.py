@@ -477,6 +477,14 @@ def test_readjusted_history_is_fetched_again_not_spliced(yahoo, sample_dir, tmp_
         assert list(closes.index.strftime("%Y-%m-%d")) == [r["Date"] for r in want]  # Saturday gone
         assert closes.tolist() == [float(r["Close"]) for r in want]
         assert yahoo.history_requests("VST")[-1][1:] == ("2025-01-02", "2025-02-14")
+        # the replaced closes are kept as revisions: each January day, and the Saturday deleted
+        hist = store.history("VST")
+        assert list(hist["date"]) == sorted([r["Date"] for r in jan] + ["2025-01-04"])
+        days = hist[hist["date"] != "2025-01-04"]
+        assert days["old_close"].tolist() == [float(r["Close"]) * 1.02 for r in jan]
+        assert days["new_close"].tolist() == [float(r["Close"]) for r in jan]
+        assert hist.loc[hist["date"] == "2025-01-04", "new_close"].isna().all()
+        assert set(hist["old_source"]) == {"csv:old.csv"} and set(hist["new_source"]) == {"yahoo"}
 
 
 def test_provider_fetches_absent_tickers_online(yahoo, sample_dir, tmp_path):

@@ -89,11 +89,19 @@ def cli(ctx: click.Context, offline: bool, debug: bool, quiet: bool, home: str |
       stress prices import ../shared/market-data/daily-close
       stress --offline event-study deepseek-r1 VST CEG TLN NRG
     """
-    if home:
+    if home is not None:
+        if not home.strip():
+            from stress.cli._common import CliError
+
+            raise CliError("--home '': empty path; name the data directory or leave the option out", 2)
         os.environ["STRESS_HOME"] = home
     ctx.obj = Settings(offline=offline, debug=debug, quiet=quiet)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    if sys.stdout is None:  # started with stdout closed (`stress ... >&-`): say so, exit 1
+        sys.stderr.write("error: standard output is closed: nothing can be printed (redirect it "
+                         "to a file or /dev/null)\n")
+        raise SystemExit(1)
     cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="stress")

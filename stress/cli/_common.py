@@ -128,6 +128,10 @@ def run_guarded(ctx: click.Context, call: Callable[[], Any]) -> Any:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise click.exceptions.Exit(0) from None
+    except OSError as exc:  # the environment: a full disk, stdout to /dev/full, a bad path
+        if _debug(ctx):
+            raise
+        raise CliError(os_error_line(exc), 1) from None
     except Exception as exc:  # an internal error: still one line, unless --debug
         if _debug(ctx):
             raise
@@ -135,6 +139,22 @@ def run_guarded(ctx: click.Context, call: Callable[[], Any]) -> Any:
             f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
             1,
         ) from None
+
+
+def os_error_line(exc: OSError) -> str:
+    """An OSError the library did not catch as one line naming the path (standard output
+    when it has none: e.g. stdout redirected to /dev/full) and the cause."""
+    import os
+
+    from stress.atomic import fault
+
+    where = exc.filename or "standard output"
+    if exc.filename is None:  # output failed: later flushes at exit would fail again
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+    return str(fault(where, exc))
 
 
 def usage_line(exc: click.UsageError) -> CliError:

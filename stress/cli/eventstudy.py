@@ -90,6 +90,8 @@ def event_study(ctx, args, event_ids, directions, kinds, pairs_file, signed, gro
 
     from stress.analysis import event_study as study
     from stress.analysis import load_market, recovery
+    from stress.data.unknown import group_origins, with_origin
+    from stress.errors import UnknownTickers
     from stress.eventstudy.robust_single import robust_for
     from stress.eventstudy.study import resolve_event
 
@@ -102,12 +104,19 @@ def event_study(ctx, args, event_ids, directions, kinds, pairs_file, signed, gro
     wanted = [t.upper() for t in tickers] + [t for m in group_map.values() for t in m]
     if not wanted:
         raise click.UsageError("give tickers or --group NAME (see configs/universe.yaml)")
+    if out_dir:  # checked before the work
+        from stress.atomic import check_output_dir, check_output_names
+
+        check_output_names(check_output_dir(out_dir), [f"{n}.csv" for n in _CSVS])
+    ev = resolve_event(event, configs.events)
     progress = cfg.progress()
     progress.step("loading prices")
     md = load_market(cfg.source(), configs, [*wanted, spec.market, *spec.regressors], warn=warn)
     progress.step(f"event study of {len(set(wanted))} assets with placebo dates")
-    ev = resolve_event(event, configs.events)
-    result = study(md, configs, ev, tickers, spec, group_map)
+    try:
+        result = study(md, configs, ev, tickers, spec, group_map)
+    except UnknownTickers as exc:  # name configs/universe.yaml when the tickers came from it
+        raise with_origin(exc, group_origins(universe, groups)) from None
     progress.step("robust tests and their size check")
     extra = robust_for(md.closes, result, ev, tickers, group_map)
     progress.step("recovery to day +250")
@@ -142,10 +151,14 @@ def build_spec(universe, market, model, factors, estimation, windows, kind, min_
     )
 
 
+#: CSV name -> the study result's frame kind (``--out``), then the robust and recovery tables
+_STUDY_CSVS = {"ar": "ar", "car": "car", "tests": "tests", "placebo": "placebo",
+               "placebo_size": "size", "rebound": "rebound", "confounders": "confounders"}
+_CSVS = (*_STUDY_CSVS, "tests_adjusted", "robust_tests", "recovery_assets", "recovery_groups")
+
+
 def _write_csvs(result, out_dir: str, extra, rec) -> None:
-    kinds = {"ar": "ar", "car": "car", "tests": "tests", "placebo": "placebo",
-             "placebo_size": "size", "rebound": "rebound", "confounders": "confounders"}
-    frames = {name: result.to_frame(kind) for name, kind in kinds.items()}
+    frames = {name: result.to_frame(kind) for name, kind in _STUDY_CSVS.items()}
     frames.update(tests_adjusted=extra.to_frame("adjusted"), robust_tests=extra.to_frame("robust"),
                   recovery_assets=rec.to_frame("assets"), recovery_groups=rec.to_frame("groups"))
     paths = write_frames(out_dir, frames)
@@ -224,15 +237,22 @@ def _render(r, extra=None) -> None:
     for title, aggs in [("all assets", r.aggregate)] + [(f"group {g.name}", g.aggregate) for g in r.groups]:
         click.echo("")
         click.echo(f"Aggregate, {title}: stat (p); naive = Patell, BMP; robust to clustering = KP, crude")
+
+        def cs(g, name):  # a cross-sectional test, flagged "!" on a small sample
+            return _sp(*g.tests[name]) + (" !" if g.small_sample else "")
+
         print_table([
             {"window": f"[{g.window[0]},{g.window[1]}]", "N": g.n, "CAAR": _pct(g.caar),
-             "Patell": _sp(*g.tests["patell"]), "BMP": _sp(*g.tests["bmp"]),
-             "KP": _sp(*g.tests["kp"]), "crude": _sp(*g.tests["crude"]),
-             "rank": _sp(*g.tests["rank"]), "gsign": _sp(*g.tests["gsign"]),
+             "Patell": _sp(*g.tests["patell"]), "BMP": cs(g, "bmp"),
+             "KP": cs(g, "kp"), "crude": _sp(*g.tests["crude"]),
+             "rank": cs(g, "rank"), "gsign": cs(g, "gsign"),
              "r": None if g.mean_corr != g.mean_corr else f"{g.mean_corr:.2f}",
              "placebo p": None if g.placebo_p is None or g.placebo_p != g.placebo_p else f"{g.placebo_p:.3f}"}
             for g in aggs
         ])
+        notes = {g.small_sample for g in aggs if g.small_sample}
+        for note in sorted(notes):
+            click.echo(f"! {note}")
     if r.confounders:
         click.echo("")
         click.echo("Other catalogue events inside the windows or the rebound horizon "
@@ -257,8 +277,9 @@ def _render(r, extra=None) -> None:
         print_table([
             {"window": f"[{w.window[0]},{w.window[1]}]", "dates": w.n_dates,
              "CAAR 2.5%": _pct(w.placebo_q025), "CAAR 97.5%": _pct(w.placebo_q975),
-             **{t: f"{w.rejection[t]:.1%}" + ("*" if t in w.flagged else "") for t in w.rejection},
-             **{t.replace("_", " "): f"{v:.1%}" + ("*" if v > p.flag_rate else "")
+             **{t: "-" if w.rejection[t] != w.rejection[t] else f"{w.rejection[t]:.1%}"
+                + ("*" if t in w.flagged else "") for t in w.rejection},
+             **{t.replace("_", " "): "-" if v != v else f"{v:.1%}" + ("*" if v > p.flag_rate else "")
                 for t, v in (extra.size.get(w.window, {}) if extra else {}).items()}}
             for w in p.windows
         ])

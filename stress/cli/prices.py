@@ -21,21 +21,42 @@ def prices() -> None:
 
 @prices.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--replace", is_flag=True,
+              help="Replace stored closes that the files change (the old ones are kept as revisions).")
 @click.pass_context
-def import_(ctx: click.Context, paths: tuple[str, ...]) -> None:
+def import_(ctx: click.Context, paths: tuple[str, ...], replace: bool) -> None:
     """Import CSV files (or folders of them) into the store.
 
     Shapes: TICKER.csv with Date and Close/Adj Close (or OHLCV); yfinance's own CSV
     export; a long table with ticker,date,close. All files are checked before anything
-    is written.
+    is written. Files that change stored closes are refused, with per ticker the
+    number of days that would change and the largest change, unless --replace; the
+    replaced closes stay in the store (`stress prices history TICKER`).
 
     \b
     Example:
       stress prices import ../shared/market-data/daily-close
+      stress prices import corrected/VST.csv --replace
     """
     from stress.data.importer import import_csv
+    from stress.errors import StoreConflict
 
-    report = import_csv(settings(ctx).store(), list(paths))
+    s = settings(ctx)
+    progress = s.progress()
+
+    def tell(path, done: int, size: int) -> None:
+        pct = 100.0 * done / size if size else 100.0
+        progress.step(f"importing {path.name}: {pct:5.1f}% of {size / 1e6:,.1f} MB")
+
+    try:
+        report = import_csv(s.store(), list(paths), replace=replace, on_progress=tell)
+    except StoreConflict as exc:
+        progress.clear()
+        for line in exc.lines:
+            click.echo(line, err=True)
+        raise
+    finally:
+        progress.clear()
     for line in report.warnings:
         warn(line)
     print_table(report.rows, ["ticker", "rows", "first", "last", "gaps", "file"])
@@ -49,7 +70,13 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     """List the stored tickers: first and last date, rows, source, fetched-at."""
     from dataclasses import asdict
 
-    rows = [asdict(i) for i in settings(ctx).store().info()]
+    rows = []
+    for i in settings(ctx).store().info():
+        row = asdict(i)
+        row["sources"] = [{"source": s, "rows": n} for s, n in i.sources]
+        if len(i.sources) > 1:  # the table says how many rows came from where
+            row["source"] = "; ".join(f"{s} ({n} rows)" for s, n in i.sources)
+        rows.append(row)
     if as_json:
         echo_json({"tickers": rows})
     elif not rows:
@@ -80,6 +107,32 @@ def show(ctx: click.Context, ticker: str, start: str | None, end: str | None, as
     else:
         cols = [c for c in ("date", "close", "open", "high", "low", "volume") if any(c in r for r in rows)]
         print_table(rows, cols)
+
+
+@prices.command("history")
+@click.argument("ticker")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def history(ctx: click.Context, ticker: str, as_json: bool) -> None:
+    """Show the stored closes of TICKER that later writes replaced (old, new, sources, when).
+
+    \b
+    Example:
+      stress prices history VST
+    """
+    from stress.data.importer import history_rows
+
+    ticker = ticker.upper()
+    rows = history_rows(settings(ctx).store(), ticker)
+    if as_json:
+        echo_json({"ticker": ticker, "revisions": rows})
+    elif not rows:
+        click.echo(f"{ticker}: no stored close has been replaced", err=True)
+    else:
+        for r in rows:
+            r["change"] = "deleted" if r["change"] is None else f"{r['change']:+.2%}"
+        print_table(rows, ["date", "old_close", "new_close", "change", "old_source", "new_source",
+                           "replaced_at"])
 
 
 @prices.command("fetch")

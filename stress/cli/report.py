@@ -75,11 +75,17 @@ def report(ctx, event, files, groups, portfolios, out, out_dir, fixed_date, pape
     )
     from stress.report.pdf import parse_fixed_date
 
+    from stress.atomic import check_output_dir, check_output_file
+
+    # outputs are checked before the work, so an unwritable path fails in a second
+    check_output_file(out) if out else check_output_dir("reports")
+    if out_dir:
+        check_output_dir(out_dir)
     fixed = parse_fixed_date(fixed_date)
     if fixed is None and os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
         fixed = datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), tz=timezone.utc)
-    if not 0 < reverse < 1:
-        raise click.BadParameter(f"{reverse}: a loss as a fraction of NAV, e.g. 0.10", param_hint="--reverse")
+    if not 0 < reverse:  # as `stress run`: a loss above NAV is possible with shorts or leverage
+        raise click.BadParameter(f"{reverse}: a loss as a positive fraction of NAV, e.g. 0.10", param_hint="--reverse")
     options = ReportOptions(
         groups=tuple(groups), model=model,
         market=market, estimation=parse_window(estimation, "--estimation"),
@@ -94,7 +100,16 @@ def report(ctx, event, files, groups, portfolios, out, out_dir, fixed_date, pape
     progress.step("loading prices")
     md = load_market(cfg.source(), configs, [*event_tickers(configs, options), *book_tickers(books)],
                      universe=True, warn=warn)
-    built = build_report(md, configs, event, options, books, progress=progress.step)
+    from stress.errors import UnknownTickers
+
+    try:
+        built = build_report(md, configs, event, options, books, progress=progress.step)
+    except UnknownTickers as exc:  # name configs/universe.yaml when the tickers came from it
+        if not groups:
+            raise
+        from stress.data.unknown import group_origins, with_origin
+
+        raise with_origin(exc, group_origins(configs.universe, groups)) from None
     progress.step(f"laying out {len(built.sections)} sections")
     for line in built.warnings:
         warn(line)

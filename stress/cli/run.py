@@ -42,13 +42,25 @@ from stress.tables_out import write_frames
 @click.option("--band", type=float, default=0.90, show_default=True, help="Level of P&L bands.")
 @click.option("--top", type=int, default=5, show_default=True, help="Top losers shown per book.")
 @click.option("--list-scenarios", is_flag=True, help="List the scenario ids and exit.")
+@click.option("--books", type=click.Path(exists=True), default=None, metavar="FILE",
+              help="A batch of books: long table book,ticker,shares|weight|value (CSV, Parquet) or a folder.")
+@click.option("--scenarios", "scenario_set", type=click.Path(exists=True, dir_okay=False),
+              default=None, metavar="FILE", help="A scenario set: one row per scenario, one column per ticker.")
+@click.option("--scheduler", default=None, metavar="ADDRESS|local",
+              help="Run the batch on a Dask scheduler (tcp://host:8786) or a local 2-process cluster.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Scenarios per chunk of the batch [default: 20000].")
+@click.option("--grid-out", type=click.Path(dir_okay=False), default=None, metavar="FILE.parquet",
+              help="Stream the batch's books x scenarios P&L grid to a Parquet file.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
-              help="Write grid.csv, positions.csv (and var.csv, reverse.csv) to DIR.")
+              help="Write grid.csv, positions.csv (and var.csv, reverse.csv) to DIR; with --books: "
+                   "var.csv, contributions.csv.")
 @click.pass_context
 def run(ctx: click.Context, portfolios, scenario_ids, all_scenarios, window, shocks, market_move,
         customs, as_of, nav, cash_remainder, merge_duplicates, cov_window, horizon, with_var,
-        sims, seed, reverse, band, top, list_scenarios, as_json, out_dir) -> None:
+        sims, seed, reverse, band, top, list_scenarios, books, scenario_set, scheduler,
+        chunk_size, grid_out, as_json, out_dir) -> None:
     """Run portfolio files (CSV or YAML) through scenarios: P&L per book and position.
 
     Without a scenario option, replays DeepSeek R1's day 0.
@@ -59,7 +71,12 @@ def run(ctx: click.Context, portfolios, scenario_ids, all_scenarios, window, sho
       stress --offline run configs/portfolios/ai_power.csv --scenario deepseek-r1 --window 0,4
       stress --offline run configs/portfolios/nuclear.csv --shock -1 --custom "VST=-0.30,SPY=-0.02"
       stress --offline run configs/portfolios/ai_power.csv --var --reverse 0.10 --json
+      stress --offline run --books books.csv --scenarios set.parquet --var --scheduler local
     """
+    if books or scenario_set or scheduler or chunk_size or grid_out:  # the batch path
+        from stress.cli.run_batch import run_batch
+
+        return run_batch(ctx, {k: v for k, v in locals().items() if k != "ctx"})
     from stress.analysis import book_tickers, load_market, stress_books
     from stress.portfolio.files import read_portfolio
     from stress.scenarios.runner import RunOptions
@@ -73,6 +90,10 @@ def run(ctx: click.Context, portfolios, scenario_ids, all_scenarios, window, sho
         raise click.UsageError("name at least one PORTFOLIO file (CSV or YAML), or --list-scenarios")
     files = [read_portfolio(p, merge_duplicates=merge_duplicates, cash_remainder=cash_remainder)
              for p in _expand(portfolios)]
+    if out_dir:  # checked before the work
+        from stress.atomic import check_output_dir
+
+        check_output_dir(out_dir)
     specs = _specs(configs.scenarios, scenario_ids, all_scenarios, window, shocks, market_move, customs)
     options = RunOptions(as_of=as_of, nav=nav, cov_window=cov_window, horizon=horizon, band=band,
                          var=with_var, n_sims=sims, seed=seed, reverse=reverse,

@@ -54,9 +54,14 @@ def sensitivity(ctx, tickers, groups, events, basket, factor, window, as_of, fac
 
     s = settings(ctx)
     configs = s.configs()
+    from stress.data.unknown import group_origins, with_origin
+    from stress.errors import UnknownTickers
+
     names = [t.strip().upper() for t in tickers if t.strip()]
+    origins = {}
     if groups:
         names += list(configs.universe.tickers(list(groups)))
+        origins = group_origins(configs.universe, groups)
     if not names:
         raise CliError("name tickers or a --group, e.g. `stress sensitivity --group ai_power`", 2)
     spec = SensitivitySpec(
@@ -67,12 +72,19 @@ def sensitivity(ctx, tickers, groups, events, basket, factor, window, as_of, fac
         factor=factor,
         as_of=as_of,
     )
+    if out:  # checked before the work
+        from stress.atomic import check_output_dir
+
+        check_output_dir(out)
     progress = s.progress()
     progress.step("loading prices")
     md = load_market(s.source(), configs, [*spec.tickers, *(spec.basket or ()), *spec.factor_spec.tickers],
                      universe=True, warn=warn)
     progress.step(f"sensitivities of {len(spec.tickers)} assets")
-    result = sensitivities(md, configs, spec, rolling=bool(out))
+    try:
+        result = sensitivities(md, configs, spec, rolling=bool(out))
+    except UnknownTickers as exc:  # name configs/universe.yaml when the tickers came from it
+        raise with_origin(exc, origins) from None
     multi = _multi_factor(md, configs, spec, factors) if factors is not None else None
     progress.clear()
     for line in result.warnings:

@@ -205,7 +205,7 @@ def refresh(
             import pandas as pd
 
             frame = pd.concat(keep, ignore_index=True) if keep else _empty_rows()
-            store.write(frame, source=yahoo.SOURCE, covered=covered)
+            store.write(frame, source=yahoo.SOURCE, covered=covered, on_change="replace")
 
     if stale:
         _refetch(store, stale, span, failed, written, notes, session, sleep)
@@ -229,9 +229,11 @@ def _refetch(store, stale, span, failed, written, notes, session, sleep) -> None
             mine = got.rows[got.rows["ticker"] == t]
             yahoo_first = mine["date"].min()
             before = store.read_closes([t], end=_shift(yahoo_first, -1))[t].notna().sum()
-            store.write(mine, source=yahoo.SOURCE, covered={t: (s, e)}, replace={t: (yahoo_first, e)})
+            store.write(mine, source=yahoo.SOURCE, covered={t: (s, e)}, replace={t: (yahoo_first, e)},
+                        on_change="replace")
             written[t] = len(mine)
-            note = f"{why}: fetched {yahoo_first} to {e} again and replaced the stored rows"
+            note = (f"{why}: fetched {yahoo_first} to {e} again and replaced the stored rows "
+                    f"(old closes kept: `stress prices history {t}`)")
             if before:
                 note += (f"; {before} stored rows before {yahoo_first} (which Yahoo did not "
                          "return) keep the older adjustment: re-import them or expect a jump there")

@@ -23,12 +23,11 @@ log = logging.getLogger("stress")
 Fetcher = Callable[["PriceStore", list[str], str, str], dict[str, str]]
 
 
-def no_data_error(tickers: Iterable[str]) -> DataError:
-    names = " ".join(sorted(tickers))
-    return DataError(
-        f"no prices for {names} in the store; run `stress prices fetch {names}` online, "
-        f"or `stress prices import PATH` to load CSV files"
-    )
+def no_data_error(tickers: Iterable[str], note: str = "") -> DataError:
+    """Tickers without a price in the store: one line naming them all (capped), exit 2."""
+    from stress.data.unknown import unknown_tickers
+
+    return unknown_tickers(tickers, note=note)
 
 
 def load_closes(
@@ -69,10 +68,7 @@ def load_closes(
     stored = set(store.tickers())  # again: the fetch may have added some
     never = [t for t in empty if t not in stored]
     if never:
-        error = no_data_error(never)
-        if network_down:
-            error = DataError(f"{error} (the fetch failed: {network_down})")
-        raise error
+        raise no_data_error(never, note=f"the fetch failed: {network_down}" if network_down else "")
     if empty:
         spans = ", ".join(
             f"{i.ticker} has {i.first} to {i.last}" for i in store.info_for(empty)
@@ -88,3 +84,13 @@ def _today() -> str:
     from datetime import date
 
     return date.today().isoformat()
+
+
+def off_session_rows(rows: "pd.DataFrame", cap: int = 5) -> str:
+    """Which tickers have prices on days that are no session (``rows``: closes on those
+    days, shape (days, tickers)), as "VST 2025-01-04, CEG 2025-01-04 and N more"."""
+    import numpy as np
+
+    days, cols = np.nonzero(rows.notna().to_numpy())
+    pairs = [f"{rows.columns[j]} {rows.index[i]:%Y-%m-%d}" for i, j in zip(days, cols)]
+    return ", ".join(pairs[:cap]) + (f" and {len(pairs) - cap} more" if len(pairs) > cap else "")

@@ -17,6 +17,21 @@ if TYPE_CHECKING:  # pragma: no cover
 
 FRAMES = ("ar", "car", "tests", "placebo", "size", "rebound")
 
+#: tests built on the cross-section of assets (a dispersion, count or rank sum over N)
+CROSS_SECTIONAL = ("bmp", "kp", "rank", "gsign")
+#: with fewer assets than this the output says so beside those tests
+MIN_CROSS_SECTION = 5
+
+
+def small_sample_note(n: int) -> str | None:
+    """The note set beside the cross-sectional tests of an aggregate of ``n`` assets, or
+    None when ``n`` >= :data:`MIN_CROSS_SECTION`."""
+    if n >= MIN_CROSS_SECTION:
+        return None
+    return (f"small sample: N = {n} < {MIN_CROSS_SECTION} assets; the cross-sectional tests "
+            "(BMP, KP, rank, generalised sign) rest on the spread across so few assets and "
+            "are unreliable (extreme statistics are common)")
+
 
 @dataclass(frozen=True)
 class EventInfo:
@@ -76,6 +91,11 @@ class WindowAggregate:
     tests: dict
     mean_corr: float
     placebo_p: float | None
+
+    @property
+    def small_sample(self) -> str | None:
+        """The small-sample note of the cross-sectional tests (None with N >= 5)."""
+        return small_sample_note(self.n)
 
 
 @dataclass(frozen=True)
@@ -229,7 +249,8 @@ class EventStudyResult:
             rows = [
                 {"scope": g.scope, "window_start": g.window[0], "window_end": g.window[1], "n": g.n,
                  "caar": g.caar, "test": name, "stat": g.tests[name][0], "p": g.tests[name][1],
-                 "mean_corr": g.mean_corr, "placebo_p": g.placebo_p}
+                 "mean_corr": g.mean_corr, "placebo_p": g.placebo_p,
+                 "note": g.small_sample if name in CROSS_SECTIONAL else None}
                 for g in self.aggregate + tuple(a for gr in self.groups for a in gr.aggregate)
                 for name in TESTS
             ]
@@ -288,4 +309,6 @@ def _agg_dict(a: WindowAggregate) -> dict:
         "window": list(a.window), "n": a.n, "caar": a.caar, "mean_corr": a.mean_corr,
         "placebo_p": a.placebo_p,
         "tests": {name: {"stat": s, "p": p} for name, (s, p) in a.tests.items()},
+        "small_sample": a.small_sample,
+        "small_sample_tests": list(CROSS_SECTIONAL) if a.small_sample else [],
     }

@@ -205,9 +205,9 @@ def _number(path: Path, line: int, ticker: str, field: str, raw: Any,
 
 # ---- YAML ----------------------------------------------------------------------------
 def _yaml_loader():
-    import yaml
+    from stress.config import yaml12_loader
 
-    class LineLoader(yaml.SafeLoader):
+    class LineLoader(yaml12_loader()):
         """Records the 1-based line of every mapping under the key ``__line__``."""
 
         def construct_mapping(self, node, deep=False):

@@ -21,6 +21,10 @@ from stress.portfolio.files import PortfolioFile
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+#: largest absolute position value (or cash, or NAV) accepted, in the book's currency:
+#: larger amounts are typing errors and overflow the P&L arithmetic
+MAX_VALUE = 1e15
+
 #: notional NAV of weight books when neither --nav nor the file gives one
 DEFAULT_NAV = 1_000_000.0
 #: relative gap between a file's ``price`` column and the stored close that is reported
@@ -125,9 +129,10 @@ def value_portfolios(
         raise InputError(f"--nav {nav}: must be a positive amount")
     date = valuation_date(files, closes, as_of)
     row = closes.loc[pd.Timestamp(date)]
+    priced = {t for t, x in row.items() if np.isfinite(x)}
     problems = []
     for f in files:
-        missing = [p for p in f.positions if not np.isfinite(row.get(p.ticker, np.nan))]
+        missing = [p for p in f.positions if p.ticker not in priced]
         if missing:
             shown = ", ".join(f"{p.ticker} (line {p.line}{_span(closes, p.ticker)})" for p in missing)
             problems.append(f"{f.path}: no price on {date} for {shown}")
@@ -135,22 +140,52 @@ def value_portfolios(
         raise InputError("; ".join(problems))
     out = []
     for f in files:
-        out.append(_value_one(f, row, date, nav))
+        book = _value_one(f, row, date, nav)
+        stale = _stale_note(f, closes, date) if as_of is None else None
+        if stale:
+            from dataclasses import replace
+
+            book = replace(book, warnings=(*book.warnings, stale))
+        out.append(book)
     return tuple(out)
+
+
+def _stale_note(f: PortfolioFile, closes: "pd.DataFrame", date: str) -> str | None:
+    """A warning when holdings whose prices stop early pulled the valuation date back
+    from the last stored session: which ones, where, and their last price."""
+    last = f"{closes.index.max():%Y-%m-%d}"
+    if date >= last:
+        return None
+    stops = [(p, closes[p.ticker].last_valid_index()) for p in f.positions]
+    early = [(p, d) for p, d in stops if d is not None and f"{d:%Y-%m-%d}" < last]
+    if not early:
+        return None
+    shown = ", ".join(f"{p.ticker} (line {p.line}) prices stop on {d:%Y-%m-%d}" for p, d in early[:10])
+    return (f"{f.path}: valued as of {date}, not the last stored session {last}: {shown}; "
+            "pass --as-of, update those prices or drop the holding")
 
 
 def _value_one(f: PortfolioFile, row: "pd.Series", date: str, nav: float | None) -> Portfolio:
     prices = np.array([row[p.ticker] for p in f.positions], dtype=float)
     qty = np.array([p.quantity for p in f.positions], dtype=float)
     warnings = list(f.warnings)
-    if f.kind == "shares":
-        values, cash = qty * prices, f.cash
-    elif f.kind == "value":
-        values, cash = qty, f.cash
-    else:
-        notional = nav if nav is not None else (f.nav or DEFAULT_NAV)
-        values, cash = qty * notional, f.cash * notional
-    total = float(values.sum() + cash)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if f.kind == "shares":
+            values, cash = qty * prices, f.cash
+        elif f.kind == "value":
+            values, cash = qty, f.cash
+        else:
+            notional = nav if nav is not None else (f.nav or DEFAULT_NAV)
+            values, cash = qty * notional, f.cash * notional
+        total = float(values.sum() + cash)
+    big = ~(np.abs(values) <= MAX_VALUE)
+    if big.any() or not abs(cash) <= MAX_VALUE or not abs(total) <= MAX_VALUE:
+        shown = ", ".join(f"line {p.line}: {p.ticker} {v:.3g}" for p, v in
+                          zip(f.positions, values) if not abs(v) <= MAX_VALUE) or f"cash {cash:.3g}"
+        raise InputError(f"{f.path}: position values beyond {MAX_VALUE:.0e} ({shown}); amounts this "
+                         "large overflow the arithmetic and are no portfolio")
+    if total == 0 and not np.any(values) and not cash:
+        raise InputError(f"{f.path}: every quantity is zero and there is no cash: nothing to value")
     if not total > 0:
         raise InputError(f"{f.path}: NAV {total:,.2f} is not positive (shorts exceed longs and cash); "
                          "returns as % of NAV need a positive NAV")
@@ -171,14 +206,16 @@ def _value_one(f: PortfolioFile, row: "pd.Series", date: str, nav: float | None)
 
 def _check_known(files: Sequence[PortfolioFile], closes: "pd.DataFrame") -> None:
     problems = []
+    priced = set(closes.columns[closes.notna().any().to_numpy()])  # once, not per position
     for f in files:
-        unknown = [p for p in f.positions
-                   if p.ticker not in closes.columns or not closes[p.ticker].notna().any()]
+        unknown = [p for p in f.positions if p.ticker not in priced]
         if unknown:
-            names = " ".join(dict.fromkeys(p.ticker for p in unknown))
-            shown = ", ".join(f"{p.ticker} (line {p.line})" for p in unknown)
+            from stress.data.unknown import capped, fetch_hint
+
+            hint = fetch_hint(list(dict.fromkeys(p.ticker for p in unknown)))
+            shown = capped([f"{p.ticker} (line {p.line})" for p in unknown], sep=", ")
             problems.append(f"{f.path}: unknown tickers, no prices in the store: {shown}; "
-                            f"check the spelling or run `stress prices fetch {names}`")
+                            f"check the spelling or run `{hint}`")
     if problems:
         raise InputError("; ".join(problems))
 

@@ -20,7 +20,6 @@ give the same bytes.
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -352,22 +351,20 @@ def write_document(
     then the rest. Header (report title, section title), footer (provenance, "page i of
     n"), bookmarks per section. Returns the path and the number of pages.
 
-    Written to a temporary name first and renamed, so a failed run never leaves half a
-    PDF under the final name."""
+    Written to a unique temporary name beside ``path`` and renamed
+    (:func:`stress.atomic.atomic_path`), so a failed, interrupted or concurrent run never
+    leaves half a PDF under the final name."""
     from reportlab.lib.colors import HexColor
     from reportlab.platypus import (
         BaseDocTemplate, CondPageBreak, Frame, PageBreak, PageTemplate, Spacer,
     )
     from reportlab.platypus.tableofcontents import TableOfContents
 
+    from stress.atomic import atomic_path, check_output_file
+
     if paper not in PAPER_PT:
         raise InputError(f"--paper {paper!r}: expected one of {', '.join(PAPER_PT)}")
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{path.parent}: cannot create the folder: {exc.strerror or exc}") from None
-    tmp = path.with_name(path.name + ".part")
+    path = check_output_file(path)
     pw, ph = PAPER_PT[paper]
     styles = _styles()
     text_w = pw - 2 * MARGIN
@@ -423,7 +420,7 @@ def write_document(
 
     frame = Frame(MARGIN, MARGIN + FOOTER, text_w, ph - 2 * MARGIN - FOOTER - HEADER + 20,
                   id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    doc = Doc(str(tmp), pagesize=(pw, ph), leftMargin=MARGIN, rightMargin=MARGIN,
+    doc = Doc("", pagesize=(pw, ph), leftMargin=MARGIN, rightMargin=MARGIN,
               topMargin=MARGIN, bottomMargin=MARGIN, title=info.title, author=info.author,
               subject=info.subject, keywords=info.keywords, creator="stress (ReportLab)",
               invariant=1 if fixed else 0, pageCompression=1)
@@ -451,12 +448,9 @@ def write_document(
     if len(sections) == 1:
         pass
     story.append(Spacer(1, 1))
-    try:
+    with atomic_path(path) as tmp:
+        doc.filename = str(tmp)
         doc.multiBuild(story)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, path)
     return path, doc._count
 
 

@@ -145,6 +145,11 @@ def _significance(r: "pd.Series") -> str:
     )
     if (r["bmp_p"] < 0.05) and not (r["kp_p"] < 0.05):
         robust += " The naive verdict does not survive the correction."
+    from stress.eventstudy.result import small_sample_note
+
+    note = small_sample_note(int(r["n"]))
+    if note:  # beside the statistics it qualifies
+        robust += f" Caution, {note}."
     return f"{naive}. {robust}"
 
 

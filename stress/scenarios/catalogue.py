@@ -153,6 +153,9 @@ def _parse_entry(path: Path, i: int, entry: Any, events: Any, regime: str) -> Sc
         if kind == "shock":
             k = _finite(entry.get("k"), "k")
             m = _finite(entry.get("market_move", 0.0), "market_move")
+            from stress.scenarios.hypothetical import check_shock
+
+            check_shock(k, m, where="k", move_name="market_move")
             return ScenarioSpec(sid, "shock", title, k=k, market_move=m,
                                 regime=str(own_regime or regime), origin="catalogue")
         shocks = entry.get("shocks")
@@ -186,8 +189,9 @@ def replay_spec(base: ScenarioSpec, window: tuple[int, int]) -> ScenarioSpec:
 
 def shock_spec(k: float, market_move: float = 0.0, regime: str = DEFAULT_REGIME) -> ScenarioSpec:
     """``--shock k`` (with ``--market-move m``): id ``shock(k=-1.5)`` or ``shock(k=-1,m=-0.02)``."""
-    if not math.isfinite(k):
-        raise InputError(f"--shock {k}: not a finite number")
+    from stress.scenarios.hypothetical import check_shock
+
+    check_shock(k, market_move)
     sid = f"shock(k={k:g}" + (f",m={market_move:g})" if market_move else ")")
     return ScenarioSpec(sid, "shock", f"AI-demand shock of {k:g} DeepSeek units", k=float(k),
                         market_move=float(market_move), regime=regime)

@@ -18,11 +18,56 @@ P&L uncertainty of a book with values V (one day, the horizon of a DeepSeek unit
     band      = P&L +/- z_{(1+level)/2} sqrt(Var_est + Var_resid)
 
 The uncertainty of beta_i and of m are not included.
+
+Bounds: the linear model extrapolates without limit, so :func:`check_shock` refuses a
+size no reading of "k DeepSeek days at once" supports (|k| > :data:`MAX_K`), a market
+move of -100% or worse (a price cannot fall below zero) or above :data:`MAX_MARKET_MOVE`,
+and non-finite values; :func:`below_total_loss` names the assets whose shocked return
+falls below -100%, which the caller reports (the linear answer is not attainable).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from stress.errors import InputError
+
+#: largest |k| accepted: 100 DeepSeek days at once is far past any plausible shock
+MAX_K = 100.0
+#: largest market move accepted (+1000%)
+MAX_MARKET_MOVE = 10.0
+
+
+def check_shock(k: float | None, market_move: float, where: str = "--shock",
+                move_name: str = "--market-move") -> None:
+    """Refuse an AI shock of size ``k`` (None: no k, only the market move is checked) or a
+    market move ``market_move`` (a return) that is not finite or out of bounds: |k| <=
+    MAX_K, -1 < market_move <= MAX_MARKET_MOVE. ``where``: the option or entry named."""
+    if k is not None:
+        if not math.isfinite(k):
+            raise InputError(f"{where} {k}: not a finite number")
+        if abs(k) > MAX_K:
+            raise InputError(f"{where} {k:g}: |k| above {MAX_K:g} DeepSeek units is not a shock the "
+                             "linear sensitivities can speak to (one DeepSeek day is k = -1)")
+    if not math.isfinite(market_move):
+        raise InputError(f"{move_name} {market_move}: not a finite number")
+    if market_move <= -1.0:
+        raise InputError(f"{move_name} {market_move:g} ({market_move:.0%}): a return of -100% or "
+                         "worse is impossible (a price cannot fall below zero)")
+    if market_move > MAX_MARKET_MOVE:
+        raise InputError(f"{move_name} {market_move:g}: above +{MAX_MARKET_MOVE:.0%} is not a one-day "
+                         "market move")
+
+
+def below_total_loss(returns: np.ndarray, tickers: np.ndarray, mask: np.ndarray) -> list[tuple[str, float]]:
+    """(ticker, return) of the assets in ``mask`` whose return is below -100%, worst first.
+    ``returns``, ``tickers``, ``mask``: (N,)."""
+    r = np.asarray(returns, dtype=float)
+    bad = np.asarray(mask, dtype=bool) & (r < -1.0)
+    order = np.argsort(r[bad])
+    return [(str(t), float(x)) for t, x in zip(np.asarray(tickers)[bad][order], r[bad][order])]
 
 
 def shock_returns(b: np.ndarray, beta: np.ndarray, k: np.ndarray, market_move: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ from stress.scenarios.catalogue import ScenarioCatalogue, ScenarioSpec
 from stress.scenarios.custom import Propagated, custom_returns, fill_missing
 from stress.scenarios.engine import scenario_grid
 from stress.scenarios.hypothetical import (
-    estimation_cov, residual_cov, shock_returns, shock_uncertainty,
+    below_total_loss, check_shock, estimation_cov, residual_cov, shock_returns, shock_uncertainty,
 )
 from stress.scenarios.replay import window_returns
 from stress.scenarios.result import BookRun, RunResult, ScenarioInfo
@@ -194,6 +194,9 @@ def _check_options(o: RunOptions) -> None:
         raise InputError(f"--reverse {o.reverse}: a loss as a positive fraction of NAV, e.g. 0.10")
     if o.n_sims < 100:
         raise InputError(f"--sims {o.n_sims}: at least 100 draws")
+    check_shock(None, o.market_move)
+    if isinstance(o.top, bool) or int(o.top) != o.top or o.top < 1:
+        raise InputError(f"--top {o.top}: a whole number of holdings >= 1")
 
 
 def _usable_reference(rets, as_of, o: RunOptions, tickers, needed) -> list[str]:
@@ -295,6 +298,11 @@ def _scenario(spec: ScenarioSpec, cat: ScenarioCatalogue, closes, cov, sens, tic
         r = shock_returns(sens["b"], sens["beta"], [k], [m])[:, 0]
         src = np.where(sens["known"], "estimate", "propagated").astype(object)
         unc = shock_uncertainty(np.array([k]), sens["est"], sens["resid"])[0] + sens["cond"]
+        worst = below_total_loss(r, np.asarray(tickers), shown)
+        if worst:
+            warnings.append(f"{spec.id}: the linear extrapolation gives returns below -100% for "
+                            + ", ".join(f"{t} {x:.1%}" for t, x in worst)
+                            + "; no real move loses more than a holding, so these P&Ls overstate the loss")
         return ScenarioInfo(spec, 1), r, src, unc
     prop: Propagated = custom_returns(cov, tickers, spec.shocks, o.horizon)
     src = np.where(prop.given, "shocked", "conditional").astype(object)

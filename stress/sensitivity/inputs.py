@@ -95,21 +95,16 @@ def resolve(
     groups.update({t: universe.group_of(t) for t in peer_list})
 
     have = {t for t in (*spec.tickers, *basket, market, *factor.tickers, *peer_list) if md.has(t)}
+    from stress.data.unknown import unknown_tickers
+
     for role, names in (("market", (market,)), ("basket", basket), ("factor", factor.tickers)):
         absent = [t for t in names if t not in have]
         if absent:
-            names_ = " ".join(absent)
-            raise DataError(
-                f"{role} ticker{'s' if len(absent) > 1 else ''} {names_}: no prices in the "
-                f"store; run `stress prices fetch {names_}` online, or `stress prices import PATH`"
-            )
+            raise unknown_tickers(absent, role=f"{role} ticker")
     assets = tuple(t for t in spec.tickers if t in have)
     missing = tuple(t for t in spec.tickers if t not in have)
-    if not assets:
-        raise DataError(
-            f"no prices in the store for {' '.join(missing)}; run `stress prices fetch "
-            f"{' '.join(missing)}` online, or `stress prices import PATH`"
-        )
+    if missing:  # one rule in every command: unknown tickers are an error, all named
+        raise unknown_tickers(missing)
     peers = tuple(t for t in peer_list if t in have)
     return Resolved(spec, assets, missing, peers, groups, basket, market, factor, events, reference)
 
