@@ -70,7 +70,7 @@ def event_sections(view: "EventView", colors: Mapping[str, str], paragraphs: Seq
         out.append(_book(view, held, colors))
     out.append(Section(
         TITLES["paths"],
-        [Chart(_fr(ce.draw_car_paths, view=view, colors=colors), 8.2)],
+        [Chart(_fr(ce.draw_car_paths, view=view, colors=colors), _paths_height(view))],
         subtitle=("Equal-weighted CAAR by group, cumulated from the first path day; shaded band: "
                   "+-1.96 standard errors of the CAAR allowing for the assets' mean residual "
                   "correlation (the KP r; formula in the methods appendix)."),
@@ -79,7 +79,8 @@ def event_sections(view: "EventView", colors: Mapping[str, str], paragraphs: Seq
     out.append(_tests(view))
     out.append(Section(
         TITLES["placebo"],
-        [Chart(_fr(ce.draw_placebo, view=view, colors=colors, size_table=False), 6.2)]
+        [Chart(_fr(ce.draw_placebo, view=view, colors=colors, size_table=False),
+               _placebo_height(view))]
         + _size_blocks(view),
         subtitle=(f"CAAR {w} of the same study on pre-event sessions without an event; the vertical "
                   "line is the event. Empirical p = share of placebo |CAAR| >= event |CAAR|."),
@@ -92,6 +93,21 @@ def event_sections(view: "EventView", colors: Mapping[str, str], paragraphs: Seq
     if fingerprint is not None:
         out.append(_fingerprint(fingerprint, labels or {}, view))
     return out
+
+
+def _paths_height(view: "EventView") -> float:
+    """One panel for one group; with more, the panel of all groups and one small panel
+    per group, two per row (inches)."""
+    n = len(set(view.paths["group"])) if len(view.paths) else 1
+    return 4.6 if n <= 1 else min(7.9, 3.2 + 1.6 * -(-n // 2))
+
+
+def _placebo_height(view: "EventView") -> float:
+    """Room for the histograms as ce.draw_placebo lays them out (about 3 inches a row)."""
+    pl = view.placebo
+    n = len(set(pl["group"])) if len(pl) else 1
+    ncol = 1 if n <= 3 else 2
+    return min(7.2, 0.3 + 3.0 * -(-n // ncol)) if n > 1 else 3.3
 
 
 def _findings(view: "EventView", colors, paragraphs) -> Section:
