@@ -232,3 +232,26 @@ def test_confounders_are_named_beside_the_windows(report):
     tests = pd.read_csv(report["dir"] / "csv" / "tests.csv")
     note = tests[(tests["a"] == 0) & (tests["b"] == 20)]["note"].iloc[0]
     assert "td-cowen-microsoft-leases (day +18)" in note
+
+
+@pytest.mark.sample_data
+def test_an_unattainable_reverse_shock_is_never_a_plain_headline(home, tmp_path):
+    """diversified_6040 needs k = -5.84 DeepSeek units to lose 10%, which takes VST below
+    -100%: the summary, the reverse-stress page and reverse_stress.csv say it is not
+    attainable, as the CLI does."""
+    from pypdf import PdfReader
+
+    book = ROOT / "configs/portfolios/diversified_6040.csv"
+    res = _run(home, ["--offline", "report", "deepseek-r1", "--group", "ai_power", "--placebo", "0",
+                      "--no-sensitivity", "--sims", "1000", "--portfolio", str(book),
+                      "--out", str(tmp_path / "r.pdf"), "--out-dir", str(tmp_path / "csv")])
+    assert res.exit_code == 0, res.output
+    rev = pd.read_csv(tmp_path / "csv" / "reverse_stress.csv").set_index("portfolio")
+    k = rev.loc["diversified_6040", "k"]
+    assert k < -5 and not rev.loc["diversified_6040", "attainable"]
+    assert "below -100%" in rev.loc["diversified_6040", "note"]
+    pages = [p.extract_text().replace("\n", " ") for p in PdfReader(tmp_path / "r.pdf").pages]
+    assert "no attainable AI shock costs 10%" in pages[0]
+    assert f"the linear answer {fmt.num(k, 2, sign=True)} needs returns below -100%" in pages[0]
+    reverse = next(p for p in pages[2:] if "Reverse stress by book" in p)
+    assert "is not attainable" in reverse and f"A shock of {fmt.num(k, 2, sign=True)}" not in reverse
