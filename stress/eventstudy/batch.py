@@ -19,6 +19,7 @@ import numpy as np
 
 from stress.errors import InputError
 from stress.eventstudy.models import Fit, drop_short, expected_returns, fit_normal, gather, window_stats
+from stress.eventstudy.correlation import mean_residual_correlation
 from stress.eventstudy.significance import Baseline, aggregate_tests, baseline, centred_ranks, usable
 from stress.eventstudy.spec import EventStudySpec, Window
 
@@ -187,15 +188,17 @@ def _aggregates(batch: Batch, inc: np.ndarray, rows: slice) -> tuple[Aggregate, 
     fit, inc = batch.fit, inc[rows]
     l1 = fit.resid.shape[1]
     first = event_period(tuple(wb.window for wb in batch.windows))[0]
+    used = [usable(inc, wb.car[rows], wb.var_car[rows]) for wb in batch.windows]
+    keys = [u.tobytes() for u in used]
+    distinct = dict(zip(keys, used))  # usually one set: every window has the same assets
+    r_all = mean_residual_correlation(fit.resid[rows], np.stack(list(distinct.values())))
+    known: dict[bytes, Baseline] = {
+        key: baseline(fit.resid[rows], batch.u[rows], fit.n_est[rows], u, r=r_all[s])
+        for s, (key, u) in enumerate(distinct.items())
+    }
     out = []
-    known: dict[bytes, Baseline] = {}  # usually one set: every window has the same assets
-    for wb in batch.windows:
+    for wb, u, key in zip(batch.windows, used, keys):
         days = slice(l1 + wb.window[0] - first, l1 + wb.window[1] - first + 1)
-        car, var_car = wb.car[rows], wb.var_car[rows]
-        used = usable(inc, car, var_car)
-        key = used.tobytes()
-        if key not in known:
-            known[key] = baseline(fit.resid[rows], batch.u[rows], fit.n_est[rows], used)
-        cnt, caar, tests = aggregate_tests(car, var_car, fit.dof[rows], days, used, known[key])
+        cnt, caar, tests = aggregate_tests(wb.car[rows], wb.var_car[rows], fit.dof[rows], days, u, known[key])
         out.append(Aggregate(wb.window, cnt, caar, tests, known[key].r))
     return tuple(out)
