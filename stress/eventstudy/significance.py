@@ -101,6 +101,45 @@ def centred_ranks(values: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
     return np.swapaxes(_ranks_days_last(*_days_last(values), centred=True), 1, 2)
 
 
+def rank_codes(values: np.ndarray | Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Compact ranks of (B, L, N) ``values`` (or (B, Lj, N) blocks joined along days):
+    twice the rank (ties averaged, so a whole number) as small integers, -1 where
+    missing, (B, L, N) (a view of a (B, N, L) array); and ``m`` (B, N) the non-missing
+    values per asset. :func:`decode_centred` turns them into :func:`centred_ranks`
+    exactly, at a quarter (int16) of the memory of the float ranks."""
+    v, m = _days_last(values)
+    order = np.argsort(v, axis=-1)  # NaN sort last
+    val = np.take_along_axis(v, order, axis=-1)
+    del v
+    tied = _sorted_ranks(val)
+    n_pos = val.shape[-1]
+    dtype = rank_dtype(n_pos)
+    twice = (2 * np.arange(1, n_pos + 1)).astype(dtype) if tied is None else (2.0 * tied).astype(dtype)
+    codes = np.empty(val.shape, dtype=dtype)
+    del val, tied
+    if twice.ndim == 1:
+        twice = np.broadcast_to(twice, codes.shape).copy()
+    if (m < n_pos).any():
+        twice[np.broadcast_to(np.arange(n_pos) >= m, twice.shape)] = -1  # the missing, sorted last
+    np.put_along_axis(codes, order, twice, axis=-1)
+    return np.swapaxes(codes, 1, 2), m[..., 0]
+
+
+def rank_dtype(n_days: int) -> type:
+    """The integer type of :func:`rank_codes` over ``n_days`` days: int16 up to 16,383."""
+    return np.int16 if 2 * n_days < np.iinfo(np.int16).max else np.int32
+
+
+def decode_centred(codes: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """U - 1/2 with U = K / (M + 1) from :func:`rank_codes` (B, L, N), (B, N): (B, L, N)
+    float, NaN where missing; equal to :func:`centred_ranks` bit for bit."""
+    u = codes / 2.0
+    u /= m[:, None, :] + 1.0
+    u -= 0.5
+    u[codes < 0] = np.nan
+    return u
+
+
 def usable(include: np.ndarray, car: np.ndarray, var_car: np.ndarray) -> np.ndarray:
     """The assets that enter an aggregate: included, with a CAR and a positive Var(CAR)."""
     with np.errstate(invalid="ignore"):
