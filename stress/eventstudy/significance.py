@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
 
+from stress.distributions import norm_sf, t_sf
 from stress.eventstudy.correlation import mean_residual_correlation
 
 #: The tests, in the order they are reported.
@@ -22,12 +22,11 @@ TESTS = ("patell", "bmp", "kp", "crude", "rank", "gsign")
 
 
 def _p_normal(z: np.ndarray) -> np.ndarray:
-    return 2.0 * stats.norm.sf(np.abs(z))
+    return 2.0 * norm_sf(np.abs(z))
 
 
 def _p_t(t: np.ndarray, df: np.ndarray) -> np.ndarray:
-    df = np.where(df > 0, df, np.nan)
-    return 2.0 * stats.t.sf(np.abs(t), df)
+    return 2.0 * t_sf(np.abs(t), df)
 
 
 def _days_last(values: np.ndarray | Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -14,8 +14,8 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy.stats import norm
 
+from stress.distributions import norm_pdf, norm_ppf
 from stress.risk._checks import RiskInputError, as_cov, as_finite, check_alpha, check_horizon, psd_factor
 
 
@@ -103,9 +103,9 @@ def var_es_normal(mu, sigma, alpha: float = 0.99) -> VarEs:
     s = as_finite(sigma, "sigma", (0, 1))
     if np.any(s < 0):
         raise RiskInputError("sigma: must be >= 0")
-    z = norm.ppf(a)
+    z = norm_ppf(a)
     var = -m + s * z
-    es = -m + s * norm.pdf(z) / (1.0 - a)
+    es = -m + s * norm_pdf(z) / (1.0 - a)
     if var.ndim == 0:
         return VarEs(float(var), float(es))
     return VarEs(var, es)
