@@ -73,12 +73,13 @@ def _plant_gaps(r, rng, share=0.02):
     return r
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_gaps_match_pairwise_complete_formula(seed, monkeypatch):
+@pytest.mark.parametrize("seed,sparse", [(0, True), (1, True), (0, False)])
+def test_gaps_match_pairwise_complete_formula(seed, sparse, monkeypatch):
     rng = np.random.default_rng(seed)
     r = _plant_gaps(_resid(seed=seed), rng)
     include = rng.random(r.shape[::2]) < 0.85
     include[5, :2] = True
+    monkeypatch.setattr(correlation, "SPARSE_GAPS", 1.0 if sparse else -1.0)
     ref = _reference(r, include)
     np.testing.assert_allclose(_reference_matrix(r, include), ref, rtol=0, atol=1e-12)
     np.testing.assert_allclose(mean_residual_correlation(r, include), ref, rtol=0, atol=1e-12)

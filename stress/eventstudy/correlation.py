@@ -22,6 +22,10 @@ import numpy as np
 
 #: Bytes of one (block x N) work array of the pairwise path (about 12 of them live).
 BLOCK_BYTES = 4 * 2**20
+#: Share of missing (day, asset) cells up to which the masked sums of the pairwise path
+#: are formed as full sums less sparse products over the missing cells (cost: missing
+#: cells x N) instead of dense masked matrix products (cost: L x N^2).
+SPARSE_GAPS = 0.1
 #: Bytes of one (events x L1 x N) work array of the common-days path.
 CHUNK_BYTES = 64 * 2**20
 
@@ -97,14 +101,20 @@ def _pairwise(z: np.ndarray, on: np.ndarray, member: np.ndarray) -> np.ndarray:
     m = on.astype(float)
     z2 = z * z
     u = member.astype(float)  # (S, k)
+    gaps = _Gaps(on) if (~on).mean() <= SPARSE_GAPS else None
     block = max(16, min(int(BLOCK_BYTES // (8 * k)), -(-k // 4)))  # >= 4 blocks: pairs i < j only
     total, count = np.zeros(len(u)), np.zeros(len(u))
     for a in range(0, k, block):
         b = min(a + block, k)
         c = b - a
         left = np.concatenate([z[:, a:b], z2[:, a:b], m[:, a:b]], axis=1)  # (L, 3c)
-        own = left.T @ m[:, a:]  # rows: S_i, S_ii, n over the days j is on
-        other = m[:, a:b].T @ np.concatenate([z[:, a:], z2[:, a:]], axis=1)  # S_j, S_jj
+        right = np.concatenate([z[:, a:], z2[:, a:]], axis=1)  # (L, 2w)
+        if gaps is None:
+            own = left.T @ m[:, a:]  # rows: S_i, S_ii, n over the days j is on
+            other = m[:, a:b].T @ right  # S_j, S_jj over the days i is on
+        else:  # the same sums: totals less the other asset's (few) missing days
+            own = left.sum(axis=0)[:, None] - gaps.times(slice(a, k), left).T
+            other = right.sum(axis=0)[None, :] - gaps.times(slice(a, b), right)
         corr = z[:, a:b].T @ z[:, a:]  # S_ij, then the correlation in place
         sx_i, sxx_i, n = own[:c], own[c:2 * c], own[2 * c:]
         w = k - a
@@ -127,3 +137,17 @@ def _pairwise(z: np.ndarray, on: np.ndarray, member: np.ndarray) -> np.ndarray:
         count += ((u[:, a:b] @ keep.astype(float)) * u[:, a:]).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / count, np.nan)
+
+
+class _Gaps:
+    """The missing cells of an (L, k) mask: ``times(cols, x)`` = D[:, cols]' x with D
+    the 0/1 missing indicator, in time proportional to the missing cells of ``cols``
+    times the columns of x (scipy.sparse, imported only on this path)."""
+
+    def __init__(self, on: np.ndarray) -> None:
+        from scipy import sparse
+
+        self._dt = sparse.csr_matrix((~on).T.astype(float))  # (k, L)
+
+    def times(self, cols: slice, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self._dt[cols] @ x)
