@@ -195,16 +195,16 @@ def _exclusions(panel: _Panel, spec: EventStudySpec, fit, e: int, pos: int) -> l
     return out
 
 
-def _asset_stats(batch) -> list[tuple[list, list, list]]:
-    """Per window, (B, N) lists of each asset's t = CAR / sqrt(Var(CAR)), its two-sided p
-    (Student t, dof of the fit) and missing days, computed as arrays in one pass."""
+def _asset_stats(batch) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per window, (B, N) arrays of each asset's t = CAR / sqrt(Var(CAR)), its two-sided p
+    (Student t, dof of the fit) and missing days, computed in one pass."""
     out = []
     for wb in batch.windows:
         with np.errstate(invalid="ignore", divide="ignore"):
             t = np.where(wb.var_car > 0, wb.car / np.sqrt(np.where(wb.var_car > 0, wb.var_car, 1.0)), np.nan)
             p = _p_t(t, batch.fit.dof)
         missing = (~np.isfinite(wb.returns)).sum(axis=1)
-        out.append((t.tolist(), np.where(np.isfinite(t), p, np.nan).tolist(), missing.tolist()))
+        out.append((t, np.where(np.isfinite(t), p, np.nan), missing))
     return out
 
 
@@ -289,7 +289,9 @@ def _result(panel: _Panel, spec: EventStudySpec, batch, e: int, ev, loc: tuple, 
 
     # per-asset results
     days = tuple(range(span[0], span[1] + 1))
-    dates = tuple(f"{rets.index[pos + d]:%Y-%m-%d}" if 0 <= pos + d < n_rows else None for d in days)
+    lo, hi = max(pos + span[0], 0), min(pos + span[1], n_rows - 1)
+    iso = rets.index[lo:hi + 1].strftime("%Y-%m-%d").tolist()  # one conversion, not one per day
+    dates = tuple(iso[pos + d - lo] if 0 <= pos + d < n_rows else None for d in days)
     info = EventInfo(
         id=ev.id, date=ev.date.isoformat(), day0=f"{day0_ts:%Y-%m-%d}", shifted=bool(shifted), note=note,
         title=getattr(ev, "title", ""), direction=getattr(ev, "direction", ""),
@@ -328,7 +330,7 @@ def _assets(panel: _Panel, spec: EventStudySpec, batch, e: int, pos: int, inc_id
         "ar_day0": batch.ar_span[e, s0][inc_idx].tolist(),
     }
     wins = [(wb.window, wb.car[e][inc_idx].tolist(), wb.bhar[e][inc_idx].tolist(),
-             wb.var_car[e][inc_idx].tolist(), *([row[j] for j in idx] for row in (t[e], p[e], miss[e])))
+             wb.var_car[e][inc_idx].tolist(), *(x[e][inc_idx].tolist() for x in (t, p, miss)))
             for wb, (t, p, miss) in zip(batch.windows, asset_stats)]
     tickers = [panel.tickers[j] for j in idx]
     member = [tuple(n for n, m in panel.groups.items() if t in m) for t in tickers]
