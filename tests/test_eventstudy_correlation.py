@@ -73,19 +73,27 @@ def _plant_gaps(r, rng, share=0.02):
     return r
 
 
-@pytest.mark.parametrize("seed,sparse", [(0, True), (1, True), (0, False)])
-def test_gaps_match_pairwise_complete_formula(seed, sparse, monkeypatch):
+@pytest.mark.parametrize("seed,sparse,small", [(0, True, False), (1, True, False), (0, False, False),
+                                               (0, False, True), (1, False, True)])
+def test_gaps_match_pairwise_complete_formula(seed, sparse, small, monkeypatch):
     rng = np.random.default_rng(seed)
     r = _plant_gaps(_resid(seed=seed), rng)
     include = rng.random(r.shape[::2]) < 0.85
     include[5, :2] = True
     monkeypatch.setattr(correlation, "SPARSE_GAPS", 1.0 if sparse else -1.0)
+    monkeypatch.setattr(correlation, "SMALL_N", 10_000 if small else 0)  # events at once, or one by one
     ref = _reference(r, include)
     np.testing.assert_allclose(_reference_matrix(r, include), ref, rtol=0, atol=1e-12)
     np.testing.assert_allclose(mean_residual_correlation(r, include), ref, rtol=0, atol=1e-12)
-    # tiny blocks: the rows paired block by block give the same mean
+    # tiny blocks (rows paired block by block) or chunks of one event give the same mean
     monkeypatch.setattr(correlation, "BLOCK_BYTES", 8 * r.shape[2] * 3)
+    monkeypatch.setattr(correlation, "CHUNK_BYTES", 1)
     np.testing.assert_allclose(mean_residual_correlation(r, include), ref, rtol=0, atol=1e-12)
+    # several asset sets at once (one per window) equal one call per set
+    sets = np.stack([include, include & (np.arange(r.shape[2]) % 3 > 0)])
+    many = mean_residual_correlation(r, sets)
+    for s in range(2):
+        np.testing.assert_allclose(many[s], _reference(r, sets[s]), rtol=0, atol=1e-12)
 
 
 def test_common_days_path_matches_formula_and_planted_correlation():

@@ -11,9 +11,11 @@ gaps, or gaps on common days) the sum of the pairwise correlations is
 ||sum_i z_i||^2 / (L - 1) with z_i the standardised residuals: O(L N) time and memory.
 With asset-specific gaps each pair has its own mean and variance, and the sum of the
 N (N - 1) / 2 pairwise correlations has no shortcut (a pair's correlation depends on
-both masks), so the event costs O(L N^2) time in BLAS matrix products and
+both masks), so the event costs O(L N^2) time in matrix products (a dense Gram
+matrix; the masked sums as totals less sparse products over the missing cells) and
 O(L N + block N) memory: the pairs are formed one block of rows at a time, never as an
-N x N (or B x N x N) array.
+N x N array. Up to ``SMALL_N`` assets (placebo batches of many dates) chunks of events
+are done at once with events x N x N arrays of bounded size.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ BLOCK_BYTES = 4 * 2**20
 #: are formed as full sums less sparse products over the missing cells (cost: missing
 #: cells x N) instead of dense masked matrix products (cost: L x N^2).
 SPARSE_GAPS = 0.1
+#: Up to this many assets the pairwise path runs on chunks of events at once (events x
+#: N x N arrays of at most CHUNK_BYTES / 8 each), above it one event at a time in blocks.
+SMALL_N = 400
 #: Bytes of one (events x L1 x N) work array of the common-days path.
 CHUNK_BYTES = 64 * 2**20
 
@@ -54,10 +59,16 @@ def mean_residual_correlation(resid: np.ndarray, include: np.ndarray) -> np.ndar
             ev = idx[lo:lo + per_chunk]
             out[s, ev] = _common_days(resid[ev], sets[s, ev], any_t[ev])
         todo[s] = ~same
-    for e in range(b):  # the others: every pair over its common days
+    pending = np.flatnonzero(todo.any(axis=0))
+    n_all = resid.shape[2]
+    if n_all <= SMALL_N:  # few assets: events x N x N in chunks of events, batched products
+        per_chunk = max(1, int(CHUNK_BYTES // (8 * 8 * n_all * n_all)))
+        for lo in range(0, pending.size, per_chunk):
+            ev = pending[lo:lo + per_chunk]
+            out[:, ev] = np.where(todo[:, ev], _pairwise_small(resid[ev], sets[:, ev]), out[:, ev])
+        pending = pending[:0]
+    for e in pending:  # the others: every pair over its common days, one event at a time
         which = np.flatnonzero(todo[:, e])
-        if not which.size:
-            continue
         member = sets[which, e]  # (s, N)
         cols = np.flatnonzero(member.any(axis=0))
         x = resid[e][:, cols]
@@ -84,6 +95,27 @@ def _common_days(resid: np.ndarray, inc: np.ndarray, on_day: np.ndarray) -> np.n
         total = (zsum**2).sum(axis=1) / (days - 1.0)
         k = inc.sum(axis=1).astype(float)
         return np.where((k >= 2) & (days >= 3), (total - k) / (k * (k - 1.0)), np.nan)
+
+
+def _pairwise_small(resid: np.ndarray, sets: np.ndarray) -> np.ndarray:
+    """:func:`_pairwise` of b events at once: (b, L, N) residuals (NaN where missing),
+    ``sets`` (S, b, N) -> (S, b), from (b, N, N) masked matrix products of raw sums."""
+    m = np.isfinite(resid).astype(float)
+    z = np.where(m > 0, resid, 0.0)
+    zt, mt = np.swapaxes(z, 1, 2), np.swapaxes(m, 1, 2)
+    n = mt @ m  # common days of each pair
+    sx = zt @ m  # S_i|j: sum of x_i over the days j is on
+    sxx = (zt * zt) @ m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = n * sxx - sx * sx
+        corr = (n * (zt @ z) - sx * np.swapaxes(sx, 1, 2)) / np.sqrt(var * np.swapaxes(var, 1, 2))
+    keep = (n >= 3) & np.isfinite(corr) & ~np.eye(n.shape[1], dtype=bool)
+    corr = np.where(keep, corr, 0.0)
+    u = sets.astype(float)  # (S, b, N)
+    total = np.einsum("sbi,bij,sbj->sb", u, corr, u)
+    count = np.einsum("sbi,bij,sbj->sb", u, keep.astype(float), u)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)
 
 
 def _pairwise(z: np.ndarray, on: np.ndarray, member: np.ndarray) -> np.ndarray:
