@@ -74,7 +74,7 @@ def _plant_gaps(r, rng, share=0.02):
 
 
 @pytest.mark.parametrize("seed,sparse,small", [(0, True, False), (1, True, False), (0, False, False),
-                                               (0, False, True), (1, False, True)])
+                                               (0, False, True), (1, True, True)])
 def test_gaps_match_pairwise_complete_formula(seed, sparse, small, monkeypatch):
     rng = np.random.default_rng(seed)
     r = _plant_gaps(_resid(seed=seed), rng)

@@ -100,15 +100,23 @@ def _common_days(resid: np.ndarray, inc: np.ndarray, on_day: np.ndarray) -> np.n
 def _pairwise_small(resid: np.ndarray, sets: np.ndarray) -> np.ndarray:
     """:func:`_pairwise` of b events at once: (b, L, N) residuals (NaN where missing),
     ``sets`` (S, b, N) -> (S, b), from (b, N, N) masked matrix products of raw sums."""
-    m = np.isfinite(resid).astype(float)
-    z = np.where(m > 0, resid, 0.0)
-    zt, mt = np.swapaxes(z, 1, 2), np.swapaxes(m, 1, 2)
-    n = mt @ m  # common days of each pair
-    sx = zt @ m  # S_i|j: sum of x_i over the days j is on
-    sxx = (zt * zt) @ m
+    b, _, k = resid.shape
+    sums = np.empty((b, 3 * k, k))  # per event: S_i|j, S_ii|j, n_ij stacked
+    sxy = np.empty((b, k, k))
+    for e in range(b):  # 2-D products per event: BLAS (a stacked matmul of transposed views is slower)
+        on = np.isfinite(resid[e])
+        m = on.astype(float)
+        z = np.where(on, resid[e], 0.0)
+        left = np.concatenate([z, z * z, m], axis=1)  # (L, 3k)
+        if (~on).mean() <= SPARSE_GAPS:  # totals less the sums over the other asset's missing days
+            np.subtract(left.sum(axis=0)[:, None], _Gaps(on).times(slice(0, k), left).T, out=sums[e])
+        else:
+            np.matmul(left.T, m, out=sums[e])
+        np.matmul(z.T, z, out=sxy[e])
+    sx, sxx, n = sums[:, :k], sums[:, k:2 * k], sums[:, 2 * k:]
     with np.errstate(invalid="ignore", divide="ignore"):
         var = n * sxx - sx * sx
-        corr = (n * (zt @ z) - sx * np.swapaxes(sx, 1, 2)) / np.sqrt(var * np.swapaxes(var, 1, 2))
+        corr = (n * sxy - sx * np.swapaxes(sx, 1, 2)) / np.sqrt(var * np.swapaxes(var, 1, 2))
     keep = (n >= 3) & np.isfinite(corr) & ~np.eye(n.shape[1], dtype=bool)
     corr = np.where(keep, corr, 0.0)
     u = sets.astype(float)  # (S, b, N)
