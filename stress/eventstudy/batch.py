@@ -32,7 +32,7 @@ MIN_PARALLEL = 500_000
 #: A batch is computed in chunks of event dates whose panel (dates x days x N float64)
 #: is at most this many bytes, each written into the batch's arrays as it is done, so
 #: the working arrays stay a few chunk panels however many dates there are.
-CHUNK_BYTES = 16 * 2**20
+CHUNK_BYTES = 8 * 2**20
 #: Environment variable that sets the default number of threads (1 turns threading off).
 THREADS_ENV = "STRESS_THREADS"
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 #: Bytes of one (block x N) work array of the pairwise path (about 12 of them live).
-BLOCK_BYTES = 4 * 2**20
+BLOCK_BYTES = 2 * 2**20
 #: Share of missing (day, asset) cells up to which the masked sums of the pairwise path
 #: are formed as full sums less sparse products over the missing cells (cost: missing
 #: cells x N) instead of dense masked matrix products (cost: L x N^2).
