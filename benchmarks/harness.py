@@ -168,6 +168,8 @@ class Row:
             return "no (results differ)"
         if not self.judge:
             return "n/a (quick sizes)"
+        if self.target == "-":
+            return "-"
         gaps = []
         if self.max_seconds is not None and self.ours >= self.max_seconds:
             gaps.append(f"{self.ours / self.max_seconds:.1f}x over time")
