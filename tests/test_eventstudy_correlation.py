@@ -118,3 +118,30 @@ def test_fewer_than_two_assets_is_nan():
     r[1, 3, 0] = np.nan
     include = np.array([[True, False, False, False], [False, True, False, False]])
     assert np.isnan(mean_residual_correlation(r, include)).all()
+
+
+def test_real_listings_in_the_estimation_window(sample_store):
+    """DeepSeek R1 (2025-01-27): GEV and NNE listed during the estimation window,
+    so their pairs have fewer common days; the KP r equals the pair loop on the real
+    residuals, and the result's mean_corr is that number."""
+    from stress.data.provider import load_closes
+    from stress.eventstudy import EventStudySpec, run_event_study
+    from stress.eventstudy.batch import run_batch
+    from stress.returns import to_returns
+
+    names = ["VST", "CEG", "TLN", "NRG", "GEV", "NNE", "CORZ"]
+    closes = load_closes(sample_store, names + ["SPY"])
+    spec = EventStudySpec(placebo=0, min_estimation=60)
+    res = run_event_study(closes, "deepseek-r1", names, spec)
+    rets = to_returns(closes[closes["SPY"].notna()])
+    day0 = np.array([rets.index.get_loc(rets.loc["2025-01-27"].name)])
+    batch = run_batch(rets[names].to_numpy(), rets[["SPY"]].to_numpy(), day0, spec)
+    resid = batch.fit.resid
+    listed_late = ~np.isfinite(resid[0]).all(axis=0)
+    assert listed_late[[4, 5]].all() and not listed_late[:4].any()  # GEV, NNE
+    include = np.isfinite(batch.windows[0].car) & (batch.fit.n_est >= 60)
+    want = _reference(resid, include)
+    got = mean_residual_correlation(resid, include)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    assert 0.2 < want[0] < 0.8  # AI-power names move together
+    np.testing.assert_allclose(res.window((0, 0)).mean_corr, want[0], rtol=0, atol=1e-12)
