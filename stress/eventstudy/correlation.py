@@ -71,11 +71,11 @@ def mean_residual_correlation(resid: np.ndarray, include: np.ndarray) -> np.ndar
         which = np.flatnonzero(todo[:, e])
         member = sets[which, e]  # (s, N)
         cols = np.flatnonzero(member.any(axis=0))
-        x = resid[e][:, cols]
-        on_e = np.isfinite(x)
-        rows = on_e.any(axis=1)
-        x, on_e = x[rows], on_e[rows]
-        out[which, e] = _pairwise(np.where(on_e, x, 0.0), on_e, member[:, cols])
+        rows = np.flatnonzero(np.isfinite(resid[e][:, cols]).any(axis=1))
+        z = resid[e][np.ix_(rows, cols)]  # one copy: the days with a residual, the assets of a set
+        on_e = np.isfinite(z)
+        z[~on_e] = 0.0
+        out[which, e] = _pairwise(z, on_e, member[:, cols])
     return out[0] if single else out
 
 
@@ -148,17 +148,15 @@ def _pairwise(z: np.ndarray, on: np.ndarray, member: np.ndarray) -> np.ndarray:
         b = min(a + block, k)
         c = b - a
         left = np.concatenate([z[:, a:b], z2[:, a:b], m[:, a:b]], axis=1)  # (L, 3c)
-        right = np.concatenate([z[:, a:], z2[:, a:]], axis=1)  # (L, 2w)
         if gaps is None:
             own = left.T @ m[:, a:]  # rows: S_i, S_ii, n over the days j is on
-            other = m[:, a:b].T @ right  # S_j, S_jj over the days i is on
+            other = [m[:, a:b].T @ x[:, a:] for x in (z, z2)]  # S_j, S_jj over the days i is on
         else:  # the same sums: totals less the other asset's (few) missing days
             own = left.sum(axis=0)[:, None] - gaps.times(slice(a, k), left).T
-            other = right.sum(axis=0)[None, :] - gaps.times(slice(a, b), right)
+            other = [x[:, a:].sum(axis=0)[None, :] - gaps.times(slice(a, b), x[:, a:]) for x in (z, z2)]
         corr = z[:, a:b].T @ z[:, a:]  # S_ij, then the correlation in place
         sx_i, sxx_i, n = own[:c], own[c:2 * c], own[2 * c:]
-        w = k - a
-        sx_j, sxx_j = other[:, :w], other[:, w:]
+        sx_j, sxx_j = other
         with np.errstate(invalid="ignore", divide="ignore"):
             corr *= n
             corr -= sx_i * sx_j
