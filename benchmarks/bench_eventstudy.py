@@ -8,8 +8,6 @@ column ``MKT``), estimation window [-250, -11], windows [0,0], [-1,1], [0,5], [0
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 
 from benchmarks import slow, synthetic

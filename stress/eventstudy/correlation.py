@@ -44,7 +44,6 @@ def mean_residual_correlation(resid: np.ndarray, include: np.ndarray) -> np.ndar
     inc = np.asarray(include, dtype=bool)
     single = inc.ndim == 2
     sets = inc[None] if single else inc  # (S, B, N)
-    b = resid.shape[0]
     out = np.full(sets.shape[:2], np.nan)
     fin = np.isfinite(resid)
     todo = np.zeros(sets.shape[:2], dtype=bool)  # (S, B): needs the pairwise path

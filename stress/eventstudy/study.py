@@ -20,14 +20,7 @@ from stress.eventstudy.batch import aggregates, event_period, run_batch
 from stress.eventstudy.models import gather
 from stress.eventstudy.placebo import placebo_warnings, run_placebo
 from stress.eventstudy.rebound import group_rebound, rebound
-from stress.eventstudy.result import (
-    AssetResult,
-    AssetWindow,
-    EventInfo,
-    EventStudyResult,
-    GroupResult,
-    WindowAggregate,
-)
+from stress.eventstudy.result import EventInfo, EventStudyResult, GroupResult, WindowAggregate
 from stress.eventstudy.significance import _p_t
 from stress.eventstudy.spec import EventStudySpec
 from stress.returns import to_returns
