@@ -1,4 +1,5 @@
-"""5. ``stress --help`` as a whole process, against the same CLI with eager heavy imports."""
+"""5. ``stress --help`` as a whole process, against the same CLI with eager heavy imports;
+the analysis commands on the real closes as multiples of importing numpy and pandas."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from benchmarks.harness import Row, measure
+from benchmarks.harness import Row, interleave, ratios
 
 HEAVY = ("pandas", "numpy", "matplotlib", "scipy", "statsmodels", "yfinance")
 EAGER_FULL = "pandas, numpy, scipy.stats, statsmodels.api, matplotlib.pyplot, yfinance"
@@ -55,8 +57,9 @@ def run(quick: bool, repeats: int) -> Row:
         env = dict(os.environ, STRESS_HOME=tmp, MPLBACKEND="Agg")
         cmd = stress_command()
         warm = 0 if quick else 1
-        fast = measure(lambda: _run([*cmd, "--help"], env), repeats, warmup=warm)
-        ref = measure(lambda: _run([sys.executable, "-c", eager(modules)], env), repeats, warmup=warm)
+        t = interleave({"ours": lambda: _run([*cmd, "--help"], env),
+                        "slow": lambda: _run([sys.executable, "-c", eager(modules)], env)}, repeats, warmup=warm)
+        fast, ref = t["ours"], t["slow"]
         loaded = heavy_imports(env)
         from stress.cli import COMMANDS
 
@@ -68,6 +71,7 @@ def run(quick: bool, repeats: int) -> Row:
     if fast.result != ref.result:
         raise AssertionError("stress --help printed different text with eager imports")
     row.ours, row.slow, row.agree = fast.median, ref.median, "ok (same help text)"
+    row.per_round = ratios(ref, fast)
     row.notes.append(f"cli-help: `{' '.join(Path(c).name for c in cmd)} --help` in a subprocess, wall "
                      f"clock incl. interpreter start; slow = {row.slow_label}. Heavy modules loaded by "
                      f"--help: {', '.join(loaded) if loaded else 'none'}.")
@@ -77,3 +81,70 @@ def run(quick: bool, repeats: int) -> Row:
         row.notes.append("cli-help: --help imports " + ", ".join(loaded) + "; find the module with "
                          "`python -X importtime -c 'from stress.cli import cli; cli.main([\"--help\"])'`.")
     return row
+
+
+# ---- the analysis commands as multiples of `python -c "import numpy, pandas"` ----------
+ROOT = Path(__file__).resolve().parents[1]
+FLOOR = [sys.executable, "-c", "import numpy, pandas"]
+GROUPS = ("ai_power", "nuclear", "grid", "utilities", "renewables", "ai_compute")
+COMMANDS_TIMED = {
+    "cli-event-study": (("event-study", "deepseek-r1", "VST", "CEG", "TLN", "NRG"), 2.0),
+    "cli-sensitivity": (("sensitivity", "--group", "ai_power"), None),
+    "cli-run-var": (("run", "configs/portfolios/ai_power.csv", "--var"), None),
+    "cli-report": (("report", "deepseek-r1", "--group", "ai_power", "--portfolio",
+                    "configs/portfolios/ai_power.csv", "--out", "{tmp}/report.pdf"), None),
+}
+_home: dict[str, Any] = {}
+
+
+def _sample_home(quick: bool) -> tuple[dict, str]:
+    """(env, tmp dir) of a store holding the real closes (imported once per run)."""
+    from benchmarks.harness import NotAvailable
+
+    if quick:
+        raise NotAvailable("skipped with --quick (whole commands on the real data take tens of seconds)")
+    if not _home:
+        data = Path(os.environ.get("STRESS_SAMPLE_DATA", "/work/shared/market-data")) / "daily-close"
+        if not data.is_dir():
+            raise NotAvailable(f"no real closes at {data} (set STRESS_SAMPLE_DATA)")
+        tmp = tempfile.mkdtemp(prefix="stress-bench-cli-")
+        env = dict(os.environ, STRESS_HOME=tmp, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
+        _run([sys.executable, "-m", "stress", "prices", "import", str(data)], env)
+        _home.update(env=env, tmp=tmp)
+    return _home["env"], _home["tmp"]
+
+
+def _run_in(cmd: list[str], env: dict) -> str:
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {done.returncode}: {done.stderr.strip()[-300:]}")
+    return done.stdout
+
+
+def _command_row(name: str, quick: bool, repeats: int) -> Row:
+    args, target = COMMANDS_TIMED[name]
+    env, tmp = _sample_home(quick)
+    argv = [a.format(tmp=tmp) for a in args]
+    cmd = [sys.executable, "-m", "stress", "--offline", *argv]
+    row = Row(name, "whole process, real data", max_ratio=target, judge=not quick)
+    t = interleave({"ours": lambda: _run_in(cmd, env), "floor": lambda: _run_in(FLOOR, env)},
+                   repeats, warmup=1)
+    row.notes.append(f"{name}: `stress --offline {' '.join(args)}` (python -m stress, store of the real "
+                     "closes) as a multiple of `python -c \"import numpy, pandas\"`, same rounds.")
+    return row.record(t["ours"], t["floor"], row.notes.pop(), multiple=True)
+
+
+def run_cli_event_study(quick: bool, repeats: int) -> Row:
+    return _command_row("cli-event-study", quick, repeats)
+
+
+def run_cli_sensitivity(quick: bool, repeats: int) -> Row:
+    return _command_row("cli-sensitivity", quick, repeats)
+
+
+def run_cli_run_var(quick: bool, repeats: int) -> Row:
+    return _command_row("cli-run-var", quick, repeats)
+
+
+def run_cli_report(quick: bool, repeats: int) -> Row:
+    return _command_row("cli-report", quick, repeats)

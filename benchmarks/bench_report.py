@@ -95,6 +95,7 @@ def run(quick: bool, repeats: int) -> Row:
         b = pd.read_csv(tmp / "out-new" / "csv" / "pnl_grid.csv").set_index("scenario")
         np.testing.assert_allclose(b.loc[a.index, a.columns].to_numpy(), a.to_numpy(), rtol=1e-12)
     row.ours, row.slow, row.agree = statistics.median(new_t), statistics.median(old_t), "ok (same P&L grid)"
+    row.per_round = tuple(o / n for o, n in zip(old_t, new_t))  # slow/ours per alternated pair
     row.notes.append("report: `python -m stress --offline report deepseek-r1 --portfolio "
                      "configs/portfolios/*.csv` in a subprocess, wall clock incl. interpreter start, "
                      "old and new alternated; ours = ReportLab Platypus sections with matplotlib "

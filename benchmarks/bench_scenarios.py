@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks import slow, synthetic
-from benchmarks.harness import NotAvailable, Row, measure
+from benchmarks.harness import NotAvailable, Row, interleave
 
 ALPHA = 0.99
 SEED = 3
@@ -44,8 +44,8 @@ def run_scenario_grid(quick: bool, repeats: int) -> Row:
         var, es = measures.var_es_historical(pnl, ALPHA)
         return pnl, var, es
 
-    fast = measure(ours, repeats, ours=True)
-    ref = measure(lambda: slow.grid_loop(bk.values, bk.scenarios, ALPHA), repeats)
+    t = interleave({"ours": ours, "slow": lambda: slow.grid_loop(bk.values, bk.scenarios, ALPHA)}, repeats, ours="ours")
+    fast, ref = t["ours"], t["slow"]
     pnl, var, es = fast.result
     pnl_s, var_s, es_s = ref.result
     np.testing.assert_allclose(pnl.T, pnl_s, rtol=1e-9, atol=1e-6, err_msg="P&L grid")
@@ -73,8 +73,8 @@ def run_montecarlo_var(quick: bool, repeats: int) -> Row:
         _, var, es = slow.grid_loop(bk.values, draws, ALPHA)
         return var, es
 
-    fast = measure(ours, repeats, ours=True)
-    ref = measure(reference, repeats)
+    t = interleave({"ours": ours, "slow": reference}, repeats, ours="ours")
+    fast, ref = t["ours"], t["slow"]
     np.testing.assert_allclose(fast.result[0], ref.result[0], rtol=1e-9, atol=1e-6, err_msg="MC VaR")
     np.testing.assert_allclose(fast.result[1], ref.result[1], rtol=1e-9, atol=1e-6, err_msg="MC ES")
     return row.record(fast, ref, "montecarlo-var: ours = var_es_montecarlo (draws + grid + VaR/ES); "
@@ -93,8 +93,10 @@ def run_scenario_engine(quick: bool, repeats: int) -> Row:
     n_p = bk.values.shape[0]
     nav = np.abs(bk.values).sum(axis=1) + 1e5
     returns = np.ascontiguousarray(bk.scenarios.T)  # (N, S)
-    fast = measure(lambda: scenario_grid(bk.values, returns, nav), repeats, ours=True)
-    ref = measure(lambda: slow.engine_loop(bk.values, returns, nav, with_contributions=False), repeats)
+    t = interleave({"ours": lambda: scenario_grid(bk.values, returns, nav),
+                    "slow": lambda: slow.engine_loop(bk.values, returns, nav, with_contributions=False)},
+                   repeats, ours="ours")
+    fast, ref = t["ours"], t["slow"]
     g = fast.result
     pnl, pct, _ = ref.result
     np.testing.assert_allclose(g.pnl, pnl, rtol=1e-9, atol=1e-6, err_msg="engine P&L")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import slow, synthetic
-from benchmarks.harness import Row, measure
+from benchmarks.harness import Row, interleave
 
 
 def run(quick: bool, repeats: int) -> Row:
@@ -29,8 +29,8 @@ def run(quick: bool, repeats: int) -> Row:
             with PriceStore(db) as store:  # open + read + close, as a command does
                 return store.read_closes(names)
 
-        fast = measure(ours, repeats, ours=True)
-        ref = measure(lambda: slow.read_csvs(folder, names), repeats)
+        t = interleave({"ours": ours, "slow": lambda: slow.read_csvs(folder, names)}, repeats, ours="ours")
+        fast, ref = t["ours"], t["slow"]
     a, b = fast.result, ref.result
     assert list(a.columns) == list(b.columns), "columns differ"
     assert a.index.equals(b.index), "dates differ"

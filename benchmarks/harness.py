@@ -1,9 +1,10 @@
 """Timing, result rows and the table the benchmark runner prints.
 
 Times are wall-clock seconds from :func:`time.perf_counter` inside this process (or
-around a whole subprocess for the CLI benchmark): one warm-up call, then the median of
-``repeats`` calls. The slow path of a benchmark runs in the same process, just before or
-after ours, so the ratio slow/ours compares like with like on a machine that may be busy.
+around a whole subprocess for the CLI benchmarks): one warm-up call of each path, then
+:func:`interleave` alternates the paths (A B A B ..., at least 5 samples each), so a
+burst of load on a shared machine hits both sides; a ratio is reported as the median,
+min and max of the per-round ratios.
 """
 
 from __future__ import annotations
@@ -54,6 +55,31 @@ def measure(fn: Callable[[], Any], repeats: int = 5, warmup: int = 1,
     return Timing(statistics.median(runs), tuple(runs), result)
 
 
+def interleave(fns: dict[str, Callable[[], Any]], samples: int = 5, warmup: int = 1,
+               ours: str | None = None) -> dict[str, Timing]:
+    """Time every path of ``fns`` {name: fn} ``samples`` times in rounds, each round
+    calling every path once in the given order (A B A B ...), after ``warmup`` calls of
+    each. Returns {name: Timing}; ``runs[i]`` of two paths are from the same round."""
+    results: dict[str, Any] = {}
+    for name, fn in fns.items():
+        for _ in range(warmup):
+            results[name] = fn()
+    runs: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(max(samples, 1)):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            results[name] = fn()
+            runs[name].append(time.perf_counter() - t0)
+    if ours is not None and PROFILE:
+        _profile(fns[ours])
+    return {name: Timing(statistics.median(r), tuple(r), results[name]) for name, r in runs.items()}
+
+
+def ratios(num: Timing, den: Timing) -> tuple[float, ...]:
+    """Per-round ratios num / den of two paths timed by :func:`interleave`."""
+    return tuple(a / b for a, b in zip(num.runs, den.runs) if b > 0)
+
+
 def _profile(fn: Callable[[], Any], top: int = 18) -> None:
     import cProfile
     import io
@@ -82,22 +108,44 @@ class Row:
     slow_label: str = ""
     max_seconds: float | None = None
     min_ratio: float | None = None
+    max_ratio: float | None = None  # target on ours as a multiple of the reference
+    per_round: tuple[float, ...] = ()  # per-round ratios (slow/ours, or ours/reference)
+    stat: float | None = None  # a figure other than a ratio (e.g. an exponent), with its
+    stat_name: str = ""  # name and upper target
+    max_stat: float | None = None
     agree: str = "n/a"
     judge: bool = True  # False in --quick mode: sizes are not the target sizes
     notes: list[str] = field(default_factory=list)
 
-    def record(self, fast: Timing, slow: Timing, note: str) -> "Row":
-        """The medians of ours (``fast``) and of the slow way, once their results were
-        checked equal (agree "ok"), and the row's ``note``; returns the row."""
+    def record(self, fast: Timing, slow: Timing, note: str, multiple: bool = False) -> "Row":
+        """The medians of ours (``fast``) and of the slow way (or reference), once their
+        results were checked equal (agree "ok"), the per-round ratios (slow/ours, or
+        ours/reference if ``multiple``) and the row's ``note``; returns the row."""
         self.ours, self.slow, self.agree = fast.median, slow.median, "ok"
+        self.per_round = ratios(fast, slow) if multiple else ratios(slow, fast)
         self.notes.append(note)
         return self
 
     @property
     def ratio(self) -> float | None:
+        if self.per_round:
+            return statistics.median(self.per_round)
         if self.ours is None or self.slow is None or self.ours <= 0:
             return None
+        if self.max_ratio is not None:
+            return self.ours / self.slow
         return self.slow / self.ours
+
+    @property
+    def ratio_text(self) -> str:
+        if self.stat is not None:
+            return f"{self.stat_name} {self.stat:.2f}"
+        r = self.ratio
+        if r is None:
+            return "-"
+        if len(self.per_round) > 1:
+            return f"{r:.2f}x [{min(self.per_round):.2f}-{max(self.per_round):.2f}]"
+        return f"{r:.2f}x"
 
     @property
     def target(self) -> str:
@@ -106,6 +154,10 @@ class Row:
             parts.append(f"< {self.max_seconds:g} s")
         if self.min_ratio is not None:
             parts.append(f">= {self.min_ratio:g}x")
+        if self.max_ratio is not None:
+            parts.append(f"<= {self.max_ratio:g}x")
+        if self.max_stat is not None:
+            parts.append(f"{self.stat_name} <= {self.max_stat:g}")
         return ", ".join(parts) or "-"
 
     @property
@@ -116,13 +168,20 @@ class Row:
             return "no (results differ)"
         if not self.judge:
             return "n/a (quick sizes)"
+        if self.target == "-":
+            return "-"
         gaps = []
         if self.max_seconds is not None and self.ours >= self.max_seconds:
             gaps.append(f"{self.ours / self.max_seconds:.1f}x over time")
         r = self.ratio
         if self.min_ratio is not None and (r is None or r < self.min_ratio):
             gaps.append(f"ratio {r:.1f} < {self.min_ratio:g}" if r is not None else "no ratio")
-        return "yes" if not gaps else "NO: " + "; ".join(gaps)
+        if self.max_stat is not None and (self.stat is None or self.stat > self.max_stat):
+            gaps.append(f"{self.stat_name} {self.stat:.2f} > {self.max_stat:g}" if self.stat is not None
+                        else f"no {self.stat_name}")
+        if self.max_ratio is not None and (r is None or r > self.max_ratio):
+            gaps.append(f"ratio {r:.2f} > {self.max_ratio:g}" if r is not None else "no ratio")
+        return "YES" if not gaps else "NO: " + "; ".join(gaps)
 
 
 def _fmt_s(x: float | None) -> str:
@@ -133,7 +192,8 @@ def _fmt_s(x: float | None) -> str:
 
 def table(rows: list[Row]) -> str:
     """A Markdown table (readable on a terminal as is), then numbered notes."""
-    head = ["benchmark", "size", "ours (s)", "slow way (s)", "slow/ours", "target", "met?", "agree"]
+    head = ["benchmark", "size", "ours (s)", "reference (s)", "ratio median [min-max]", "target", "met?",
+            "agree"]
     body = []
     notes: list[str] = []
     for r in rows:
@@ -141,7 +201,7 @@ def table(rows: list[Row]) -> str:
         for n in r.notes:
             notes.append(n)
             marks.append(f"[{len(notes)}]")
-        ratio = f"{r.ratio:.1f}x" if r.ratio is not None else "-"
+        ratio = r.ratio_text
         body.append([r.name + (" " + "".join(marks) if marks else ""), r.size, _fmt_s(r.ours), _fmt_s(r.slow),
                      ratio, r.target, r.met, r.agree])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]

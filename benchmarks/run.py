@@ -4,9 +4,11 @@
     python benchmarks/run.py --quick         # tiny sizes, seconds (the CI smoke test)
     python benchmarks/run.py --only store-load --only cli-help
 
-Prints one Markdown table: per benchmark the median seconds of ours and of the slow way
-(one warm-up, then ``--repeats`` runs), the ratio slow/ours, the target and whether it is
-met. Before a row is reported, the fast and slow results are checked equal
+Prints one Markdown table: per benchmark the median seconds of ours and of the reference
+(one warm-up each, then ``--repeats`` rounds, at least 5, alternating the two: A B A B),
+the median, min and max of the per-round ratio (slow/ours for a speed-up target ">= Nx",
+ours/reference for a "<= Nx" target), the target and whether it is met (YES / NO with the
+figure). Before a row is reported, the two results are checked equal
 (``numpy.testing.assert_allclose``); a mismatch is a failed row and exit code 1. A
 benchmark whose library API does not exist yet prints "not available", never a number.
 """
@@ -27,9 +29,17 @@ from benchmarks.harness import NotAvailable, Row, eprint, machine, table  # noqa
 # name -> (module, what it measures); run in this order
 BENCHMARKS = {
     "eventstudy": ("bench_eventstudy", "event study core, 500 assets x 20 events, all tests"),
+    "eventstudy-floor": ("bench_eventstudy", "the core as a multiple of bare-numpy normal equations"),
     "eventstudy-api": ("bench_eventstudy", "run_event_study from closes, once per event"),
-    "eventstudy-multi": ("bench_eventstudy", "run_event_studies from closes, all events in one call"),
+    "eventstudy-api/core": ("bench_eventstudy", "run_event_study per event as a multiple of the core"),
+    "eventstudy-multi": ("bench_eventstudy", "run_event_studies, all events in one call, / core"),
+    "gaps-500": ("bench_gaps", "core with 1% missing returns / complete, 500 assets"),
+    "gaps-2000": ("bench_gaps", "the same, 2,000 assets"),
+    "gaps-5000": ("bench_gaps", "the same, 5,000 assets"),
+    "gaps-exponent": ("bench_gaps", "time ~ assets^b with gaps"),
+    "gaps-memory": ("bench_gaps", "peak memory, 5,000 assets x 20 events with gaps"),
     "placebo": ("bench_eventstudy", "placebo inference, 1,000 dates x 25 assets"),
+    "placebo-gaps": ("bench_eventstudy", "placebo 1,000 dates x 200 assets, 1% missing / complete"),
     "scenario-grid": ("bench_scenarios", "P&L grid + VaR/ES, 1,000 portfolios x 10,000 scenarios"),
     "montecarlo-var": ("bench_scenarios", "Monte Carlo VaR/ES incl. draws, same sizes"),
     "scenario-engine": ("bench_scenarios", "stress.scenarios.engine.scenario_grid incl. contributions"),
@@ -38,6 +48,10 @@ BENCHMARKS = {
     "scale-var": ("bench_scale", "books x MC scenarios x assets VaR/ES in bounded memory vs numpy floor"),
     "scale-var-dask": ("bench_scale", "the same on a 2-worker LocalCluster, projection to 8/64 workers"),
     "scale-grid": ("bench_scale", "full books x scenarios grid streamed to Parquet vs numpy floor"),
+    "cli-event-study": ("bench_cli", "`stress event-study ...` / `import numpy, pandas`"),
+    "cli-sensitivity": ("bench_cli", "`stress sensitivity ...` / `import numpy, pandas`"),
+    "cli-run-var": ("bench_cli", "`stress run ... --var` / `import numpy, pandas`"),
+    "cli-report": ("bench_cli", "`stress report ...` / `import numpy, pandas`"),
     "report": ("bench_report", "the DeepSeek report with the five sample books, whole process"),
 }
 
@@ -48,7 +62,7 @@ def _one(name: str, quick: bool, repeats: int) -> tuple[Row, bool]:
 
     module, what = BENCHMARKS[name]
     mod = importlib.import_module(f"benchmarks.{module}")
-    fn = getattr(mod, "run_" + name.replace("-", "_"), None) or getattr(mod, "run")
+    fn = getattr(mod, "run_" + name.replace("-", "_").replace("/", "_"), None) or getattr(mod, "run")
     t0 = time.perf_counter()
     try:
         row = fn(quick, repeats)
@@ -99,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="run only this benchmark (repeatable, or comma-separated): "
                          + ", ".join(BENCHMARKS))
     ap.add_argument("--repeats", type=int, default=None,
-                    help="timed runs per path after one warm-up (default 5; 1 with --quick)")
+                    help="timed rounds per path after one warm-up (default and minimum 5; 1 with --quick)")
     ap.add_argument("--profile", action="store_true",
                     help="print a cProfile of one more call of each fast path to stderr")
     ap.add_argument("--save", metavar="PATH", help="also write the output (Markdown) to PATH")
@@ -111,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeats is not None and args.repeats < 1:
         ap.error(f"--repeats must be at least 1, got {args.repeats}")
     repeats = args.repeats or (1 if args.quick else 5)
+    if not args.quick:
+        repeats = max(repeats, 5)
     if args.profile:
         from benchmarks import harness
 
@@ -125,8 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         failures += failed
     lines = [machine(),
              _load_line(load_before, _load()),
-             f"medians of {repeats} run(s) after a warm-up; time.perf_counter; ratio = slow / ours "
-             "measured in the same run" + ("; QUICK sizes, targets not judged" if args.quick else ""),
+             f"medians of {repeats} interleaved round(s) (A B A B) after a warm-up; time.perf_counter; "
+             "ratio = median [min-max] over the rounds of slow/ours (targets >= Nx) or ours/reference "
+             "(targets <= Nx)" + ("; QUICK sizes, targets not judged" if args.quick else ""),
              "", table(rows), ""]
     if failures:
         lines.append(f"{failures} benchmark(s) FAILED (results differ or error)")

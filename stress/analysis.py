@@ -159,3 +159,80 @@ def book_tickers(files: Sequence["PortfolioFile"], specs: Sequence["ScenarioSpec
     held = [t for f in files for t in f.tickers]
     shocked = [t for s in specs if s.kind == "custom" for t, _ in s.shocks]
     return list(dict.fromkeys(held + shocked))
+
+
+# ---- backtests (stress backtest ..., and the report's backtest page) ------------------
+def backtest_var(md: "MarketData", configs: "Configs", files: Sequence["PortfolioFile"], *,
+                 nav: float | None = None, window: int = 504, min_obs: int = 60,
+                 confidences: Sequence[float] = (0.95, 0.99), horizon: int = 1,
+                 n_sims: int = 10_000, null_sims: int = 2000, seed: int = 0):
+    """Rolling VaR/ES of each book (today's positions held fixed) with its exceptions and
+    coverage tests; returns (results, warnings). See :mod:`stress.backtest.var`."""
+    from stress.backtest.inputs import books, day0s
+    from stress.backtest.var import backtest_book
+
+    valued, warnings = books(md, files, nav=nav)
+    labels = day0s(md.calendar, configs.events)
+    results = [backtest_book(returns, values, nav=book.nav, book=book.name, labels=labels,
+                             window=window, min_obs=min_obs, confidences=tuple(confidences),
+                             n_sims=n_sims, null_sims=null_sims, seed=seed, horizon=horizon)
+               for book, returns, values in valued]
+    return results, warnings
+
+
+def backtest_sensitivity(md: "MarketData", configs: "Configs", names: Sequence[str], *,
+                         events: Sequence[str] | None = None, baskets: Sequence[str] = (),
+                         factor: str = "SMH", band: float = 0.90):
+    """Leave one event out: the one-factor (and with ``baskets`` the joint multi-basket)
+    event-based predictions and the factor-based ones against the actual day-0 ARs.
+    See :mod:`stress.backtest.sensitivity`."""
+    import numpy as np
+
+    from stress.backtest.inputs import event_panel
+    from stress.backtest.sensitivity import backtest_sensitivity as score, factor_predictions, leave_one_out
+
+    baskets = tuple(baskets)
+    p = event_panel(md, configs, list(dict.fromkeys(names)), events=events, baskets=baskets,
+                    factor=factor)
+    sp = p.spec
+    models = {"event": leave_one_out(p.actual, p.shocks[p.basket], p.var, min_events=sp.min_events,
+                                     band=band)}
+    text = {"event": f"event (b x s, s = {'+'.join(p.settings['basket'])} basket in "
+                     f"{p.settings['reference']} units)"}
+    if baskets:
+        S = np.stack([p.shocks[g] for g in baskets], -1)
+        models["multi"] = leave_one_out(p.actual, S, p.var, min_events=sp.min_events, band=band)
+        text["multi"] = f"multi ({' + '.join(baskets)} baskets, joint WLS)"
+    models["factor"] = factor_predictions(p.daily, p.market, p.factor, p.day0,
+                                          factor_window=sp.factor_window,
+                                          min_obs=sp.min_factor_obs, band=band)
+    text["factor"] = (f"factor (beta_ai x {p.settings['factor']} move, {sp.factor_window} "
+                      "sessions before day 0)")
+    return score(p.actual, p.var, models, events=p.events, tickers=p.tickers, groups=p.groups,
+                 band=band, settings={**p.settings, "factors": list(baskets), "model_text": text},
+                 warnings=p.warnings)
+
+
+def backtest_propagation(md: "MarketData", configs: "Configs", condition: Sequence[str] = (),
+                         events: Sequence[str] | None = None, *, cov_window: int = 504,
+                         band: float = 0.90):
+    """Each catalogue event's observed day-0 moves of ``condition`` propagated to the
+    universe with the custom-scenario method; returns (result, warnings). See
+    :mod:`stress.backtest.propagation`."""
+    from stress.backtest.inputs import universe_returns
+    from stress.backtest.propagation import propagation_backtest
+
+    returns, evs, cond, groups, warnings = universe_returns(md, configs, list(condition), events)
+    result = propagation_backtest(returns, evs, cond, groups=groups, cov_window=cov_window,
+                                  min_obs=min(60, cov_window), band=band)
+    return result, warnings
+
+
+def default_backtest_names(configs: "Configs") -> list[str]:
+    """Every universe asset outside the sensitivity basket and the market group."""
+    from stress.sensitivity.spec import DEFAULT_BASKET_GROUP
+
+    u = configs.universe
+    basket = u.group(DEFAULT_BASKET_GROUP).tickers
+    return [t for g in u.groups if g.name not in (DEFAULT_BASKET_GROUP, "market")
+            for t in g.tickers if t not in basket and t != u.market]

@@ -373,3 +373,21 @@ def test_pooled_ids_on_the_command_line_and_out_csv(sample_home, tmp_path):
     frame = pd.read_csv(tmp_path / "o" / "pooled_tests.csv")
     assert {"p", "p_holm", "p_bh", "firms", "dates"} <= set(frame.columns)
     assert (frame["p_holm"].dropna() >= frame.loc[frame["p_holm"].notna(), "p"] - 1e-12).all()
+
+
+def test_clustered_closed_form_equals_statsmodels_two_way_cluster():
+    """The two-way clustered t (closed form, no statsmodels import in a study) equals
+    statsmodels' OLS on a constant with cov_type='cluster' and two group columns."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        n = 200
+        firms, dates = rng.integers(0, 15, n), rng.integers(0, 9, n)
+        s = rng.normal(0.1, 1, n) + 0.3 * rng.normal(size=15)[firms]
+        groups = np.column_stack([np.unique(firms, return_inverse=True)[1],
+                                  np.unique(dates, return_inverse=True)[1]])
+        fit = sm.OLS(s, np.ones((n, 1))).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+        t, p = robust.clustered(s, firms, dates)
+        assert t == pytest.approx(fit.params[0] / np.sqrt(fit.cov_params()[0, 0]), rel=1e-12)
+        assert p == pytest.approx(fit.pvalues[0], rel=1e-10)

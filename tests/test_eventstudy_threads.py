@@ -72,6 +72,24 @@ def test_threaded_batch_equals_one_thread(threads):
                  {t: tuple(x[3:4] for x in v) for t, v in aggregates(many, include)[0].tests.items()})
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_event_chunks_equal_one_batch(threads):
+    """Chunks of one or two dates (bounded memory) give the one-batch numbers exactly,
+    and the batch keeps its ranks as small integers decoding to the float ranks."""
+    r, mkt = _gappy()
+    day0 = np.arange(140, 340, 29)
+    include = np.ones(r.shape[1], dtype=bool)
+    one = run_batch(r, mkt[:, None], day0, SPEC, threads=1)
+    per_date = r.shape[1] * (SPEC.estimation[1] - SPEC.estimation[0] + 1 + 7) * 8
+    for chunk in (1, 2 * per_date):
+        many = run_batch(r, mkt[:, None], day0, SPEC, threads=threads, min_parallel=0, chunk_bytes=chunk)
+        _assert_same(one, many)
+        _assert_same(aggregates(one, include, threads=1),
+                     aggregates(many, include, threads=threads, min_parallel=0, chunk_bytes=chunk))
+    assert one.rank2.dtype == np.int16
+    np.testing.assert_array_equal(one.u, centred_ranks((one.fit.resid, one.ar_span)))
+
+
 def test_small_batch_stays_on_one_thread(monkeypatch):
     import stress.eventstudy.batch as batch
 

@@ -26,7 +26,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats
+from scipy.special import bdtr
+
+from stress.distributions import chi2_sf
 from scipy.special import xlogy
 
 #: Basel plus factor added to the multiplier 3 by exceptions in 250 days at 99% (BCBS 1996, Table 2)
@@ -47,7 +49,7 @@ def kupiec_pof(hits: int, n: int, confidence: float) -> tuple[float, float]:
     p = 1.0 - confidence
     lr = -2.0 * (_loglik(hits, n, p) - _loglik(hits, n, hits / n))
     lr = max(float(lr), 0.0)
-    return lr, float(stats.chi2.sf(lr, 1))
+    return lr, float(chi2_sf(lr, 1))
 
 
 def transitions(hits) -> tuple[int, int, int, int]:
@@ -68,12 +70,12 @@ def christoffersen_ind(hits) -> tuple[float, float]:
     pi11 = n11 / n1 if n1 else 0.0
     lr = -2.0 * (_loglik(n01 + n11, n0 + n1, pi) - _loglik(n01, n0, pi01) - _loglik(n11, n1, pi11))
     lr = max(float(lr), 0.0)
-    return lr, float(stats.chi2.sf(lr, 1))
+    return lr, float(chi2_sf(lr, 1))
 
 
 def traffic_light(hits: int, n: int = 250, confidence: float = 0.99) -> tuple[str, float]:
     """Basel zone of ``hits`` exceptions in ``n`` days and the binomial P(X <= hits)."""
-    cdf = float(stats.binom.cdf(hits, n, 1.0 - confidence))
+    cdf = float(bdtr(hits, n, 1.0 - confidence))
     zone = "green" if cdf < 0.95 else "yellow" if cdf < 0.9999 else "red"
     return zone, cdf
 
@@ -135,7 +137,7 @@ def coverage_tests(loss, var, es, confidence: float, *, z2_null: np.ndarray | No
     lr_pof, p_pof = kupiec_pof(x, n, confidence)
     lr_ind, p_ind = christoffersen_ind(hit)
     lr_cc = lr_pof + lr_ind
-    p_cc = float(stats.chi2.sf(lr_cc, 2)) if np.isfinite(lr_cc) else float("nan")
+    p_cc = float(chi2_sf(lr_cc, 2)) if np.isfinite(lr_cc) else float("nan")
     z2 = float(z2_statistic(loss, var, es, confidence)) if n else float("nan")
     if z2_null is not None and np.size(z2_null):
         null = np.asarray(z2_null, dtype=float)

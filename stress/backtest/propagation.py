@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from stress.distributions import chi2_cdf, chi2_sf, norm_ppf
 from scipy.linalg import cho_factor, cho_solve
 
 from stress.risk import ledoit_wolf
@@ -37,7 +37,7 @@ def _joint(err: np.ndarray, cov: np.ndarray) -> tuple[float, float]:
     except np.linalg.LinAlgError:
         return float("nan"), float("nan")
     d2 = float(err @ cho_solve(cf, err))
-    return float(np.sqrt(max(d2, 0.0))), float(stats.chi2.cdf(d2, err.size))
+    return float(np.sqrt(max(d2, 0.0))), float(chi2_cdf(d2, err.size))
 
 
 def propagation_backtest(
@@ -54,7 +54,7 @@ def propagation_backtest(
     from stress.backtest.result import PropagationBacktest
 
     groups = groups or {}
-    z = stats.norm.ppf(0.5 + band / 2)
+    z = norm_ppf(0.5 + band / 2)
     X = returns.to_numpy(dtype=float)
     names = np.asarray(returns.columns, dtype=object)
     cond = np.isin(names, list(condition))
@@ -95,9 +95,9 @@ def propagation_backtest(
             "coverage": float(inside.mean()), "mean_abs_z": float(np.nanmean(np.abs((act_u - exp_u) / sd_u))),
             "mean_abs_error": float(np.mean(np.abs(act_u - exp_u))),
             "mahalanobis": float(res.mahalanobis), "percentile": float(res.percentile),
-            "tail": float(stats.chi2.sf(float(res.mahalanobis) ** 2, res.df)),
+            "tail": float(chi2_sf(float(res.mahalanobis) ** 2, res.df)),
             "df": int(res.df), "joint_d": d_u, "joint_percentile": pct_u,
-            "joint_tail": float(stats.chi2.sf(d_u ** 2, int(u.sum()))),
+            "joint_tail": float(chi2_sf(d_u ** 2, int(u.sum()))),
             "left_out": " ".join(dropped),
         })
     events_frame = pd.DataFrame(ev_rows)

@@ -22,7 +22,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from stress.distributions import norm_ppf
 
 from stress.sensitivity.factor_based import factor_fit, orthogonalise
 from stress.sensitivity.outofsample import Predictions, leave_one_out, wls_origin
@@ -51,7 +51,7 @@ def factor_predictions(returns, market, factor, day0, *, factor_window: int = 50
     pos = np.asarray(day0, int)
     E, N = pos.size, Y.shape[1]
     pred, lo, hi = (np.full((E, N), np.nan) for _ in range(3))
-    z = stats.norm.ppf(0.5 + band / 2)
+    z = norm_ppf(0.5 + band / 2)
     for e, p in enumerate(pos):
         rows = slice(max(0, p - factor_window), p)
         ai, c0, c1 = orthogonalise(f[rows], m[rows])

@@ -64,8 +64,6 @@ def var(ctx, portfolios, window, min_obs, confidences, horizon, sims, null_sims,
     Example:
       stress --offline backtest var configs/portfolios/ai_power.csv --json
     """
-    from stress.backtest.var import backtest_book
-
     if window < 2 or min_obs < 2 or min_obs > window:
         raise CliError(f"--window {window} --min-obs {min_obs}: need 2 <= min-obs <= window", 2)
     confidences = tuple(confidences) or (0.95, 0.99)
@@ -78,23 +76,17 @@ def var(ctx, portfolios, window, min_obs, confidences, horizon, sims, null_sims,
         raise CliError(f"--sims {sims}: at least 100 draws", 2)
     if null_sims < 0:
         raise CliError(f"--null-sims {null_sims}: 0 (use the tabulated Z2 threshold) or more", 2)
-    from stress.analysis import load_market
-    from stress.backtest.inputs import books as load_books
-    from stress.backtest.inputs import day0s
+    from stress.analysis import backtest_var, load_market
     from stress.portfolio.files import read_portfolio
 
     st = settings(ctx)
     configs = st.configs()
     files = [read_portfolio(p) for p in portfolios]
     md = load_market(st.source(), configs, [t for f in files for t in f.tickers], warn=warn)
-    books, warnings = load_books(md, files, nav=nav)
-    labels = day0s(md.calendar, configs.events)
-    results, stems = [], []
-    for book, returns, values in books:
-        stems.append(_stem(book.file))
-        results.append(backtest_book(returns, values, nav=book.nav, book=book.name, labels=labels,
-                                     window=window, min_obs=min_obs, confidences=confidences,
-                                     n_sims=sims, null_sims=null_sims, seed=seed, horizon=horizon))
+    results, warnings = backtest_var(md, configs, files, nav=nav, window=window, min_obs=min_obs,
+                                     confidences=confidences, horizon=horizon, n_sims=sims,
+                                     null_sims=null_sims, seed=seed)
+    stems = [_stem(f.path) for f in files]
     for line in warnings:
         warn(line)
     if out:
@@ -180,12 +172,8 @@ def sensitivity(ctx, tickers, groups, events, factors, factor, band, as_json, ou
       stress --offline backtest sensitivity --group nuclear --group grid --group utilities
       stress --offline backtest sensitivity --group nuclear --factors ai_power,nuclear
     """
-    import numpy as np
-
-    from stress.backtest.sensitivity import backtest_sensitivity, factor_predictions, leave_one_out
-    from stress.analysis import load_market
-    from stress.backtest.inputs import event_panel
-    from stress.sensitivity.spec import DEFAULT_BASKET_GROUP, parse_factor
+    from stress.analysis import backtest_sensitivity, default_backtest_names, load_market
+    from stress.sensitivity.spec import parse_factor
 
     if not 0 < band < 1:
         raise CliError(f"--band {band}: a level strictly between 0 and 1, e.g. 0.90", 2)
@@ -199,31 +187,11 @@ def sensitivity(ctx, tickers, groups, events, factors, factor, band, as_json, ou
     if groups:
         names += list(universe.tickers(list(groups)))
     if not names:  # every asset outside the basket and the market group
-        basket = universe.group(DEFAULT_BASKET_GROUP).tickers
-        names = [t for g in universe.groups if g.name not in (DEFAULT_BASKET_GROUP, "market")
-                 for t in g.tickers if t not in basket and t != universe.market]
+        names = default_backtest_names(configs)
     md = load_market(st.source(), configs, [*names, *parse_factor(factor).tickers], universe=True,
                      warn=warn)
-    p = event_panel(md, configs, list(dict.fromkeys(names)), events=_csv(events), baskets=baskets,
-                    factor=factor)
-    sp = p.spec
-    models = {"event": leave_one_out(p.actual, p.shocks[p.basket], p.var, min_events=sp.min_events,
-                                     band=band)}
-    text = {"event": f"event (b x s, s = {'+'.join(p.settings['basket'])} basket in "
-                     f"{p.settings['reference']} units)"}
-    if baskets:
-        S = np.stack([p.shocks[g] for g in baskets], -1)
-        models["multi"] = leave_one_out(p.actual, S, p.var, min_events=sp.min_events, band=band)
-        text["multi"] = f"multi ({' + '.join(baskets)} baskets, joint WLS)"
-    models["factor"] = factor_predictions(p.daily, p.market, p.factor, p.day0,
-                                          factor_window=sp.factor_window,
-                                          min_obs=sp.min_factor_obs, band=band)
-    text["factor"] = (f"factor (beta_ai x {p.settings['factor']} move, {sp.factor_window} "
-                      "sessions before day 0)")
-    result = backtest_sensitivity(p.actual, p.var, models, events=p.events, tickers=p.tickers,
-                                  groups=p.groups, band=band,
-                                  settings={**p.settings, "factors": list(baskets), "model_text": text},
-                                  warnings=p.warnings)
+    result = backtest_sensitivity(md, configs, names, events=_csv(events), baskets=baskets,
+                                  factor=factor, band=band)
     for line in result.warnings:
         warn(line)
     if out:
@@ -305,22 +273,18 @@ def propagation(ctx, condition, events, cov_window, band, as_json, out) -> None:
       stress --offline backtest propagation
       stress --offline backtest propagation --condition VST,CEG,SPY --events deepseek-r1 --json
     """
-    from stress.backtest.propagation import propagation_backtest
-
     if not 0 < band < 1:
         raise CliError(f"--band {band}: a level strictly between 0 and 1, e.g. 0.90", 2)
     if cov_window < 10:
         raise CliError(f"--cov-window {cov_window}: at least 10 sessions", 2)
-    from stress.analysis import load_market
-    from stress.backtest.inputs import universe_returns
+    from stress.analysis import backtest_propagation, load_market
 
     st = settings(ctx)
     configs = st.configs()
     cond = [t.upper() for t in _csv(condition) or ()]
     md = load_market(st.source(), configs, cond, universe=True, warn=warn)
-    returns, evs, cond, groups, warnings = universe_returns(md, configs, cond, _csv(events))
-    result = propagation_backtest(returns, evs, cond, groups=groups, cov_window=cov_window,
-                                  min_obs=min(60, cov_window), band=band)
+    result, warnings = backtest_propagation(md, configs, cond, _csv(events), cov_window=cov_window,
+                                            band=band)
     for line in warnings + list(result.warnings):
         warn(line)
     if out:

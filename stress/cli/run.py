@@ -243,9 +243,9 @@ def _note(run, s: int) -> str:
 
 def _tail(d: float, df: float) -> float:
     """Probability that a draw of the fitted normal is at least this Mahalanobis distance away."""
-    from scipy.stats import chi2
+    from stress.distributions import chi2_sf
 
-    return float("nan") if d != d or not df else float(chi2.sf(d * d, df))
+    return float("nan") if d != d or not df else float(chi2_sf(d * d, df))
 
 
 def _labels(books) -> list[str]:

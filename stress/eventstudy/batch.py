@@ -18,8 +18,9 @@ from typing import Callable, TypeVar
 import numpy as np
 
 from stress.errors import InputError
-from stress.eventstudy.models import Fit, drop_short, expected_returns, fit_normal, gather, window_stats
-from stress.eventstudy.significance import Baseline, aggregate_tests, baseline, centred_ranks, usable
+from stress.eventstudy.models import Fit, _design, drop_short, expected_returns, fit_normal, gather, window_stats
+from stress.eventstudy.correlation import mean_residual_correlation
+from stress.eventstudy.significance import Baseline, aggregate_tests, baseline, decode_centred, rank_codes, rank_dtype, usable
 from stress.eventstudy.spec import EventStudySpec, Window
 
 T = TypeVar("T")
@@ -28,6 +29,10 @@ T = TypeVar("T")
 #: this, starting threads costs more than it saves (2 cores: 0.26M values 10% slower,
 #: 0.52M 20% faster, 2.6M (500 assets x 20 events) 40% faster).
 MIN_PARALLEL = 500_000
+#: A batch is computed in chunks of event dates whose panel (dates x days x N float64)
+#: is at most this many bytes, each written into the batch's arrays as it is done, so
+#: the working arrays stay a few chunk panels however many dates there are.
+CHUNK_BYTES = 8 * 2**20
 #: Environment variable that sets the default number of threads (1 turns threading off).
 THREADS_ENV = "STRESS_THREADS"
 
@@ -49,14 +54,24 @@ class WindowBatch:
 class Batch:
     """``fit`` on the estimation window; ``span`` the days evaluated (the windows' event
     period, widened on request); ``ar_span`` (B, Ls, N); ``windows`` slices of it;
-    ``u`` (B, L1 + Lp, N) centred standardised ranks of the estimation residuals and
-    the event-period ARs (the rank test's ranking set)."""
+    ``rank2`` (B, L1 + Lp, N) twice the ranks (small integers, -1 where missing) of the
+    estimation residuals and the event-period ARs (the rank test's ranking set) and
+    ``n_ranked`` (B, N) their non-missing count per asset; ``u`` their centred
+    standardised ranks (:func:`~stress.eventstudy.significance.decode_centred`);
+    ``y_span`` (B, Ls, N) the raw returns (the windows' ``returns`` are views)."""
 
     fit: Fit
     span: Window
     ar_span: np.ndarray
     windows: tuple[WindowBatch, ...]
-    u: np.ndarray
+    rank2: np.ndarray
+    n_ranked: np.ndarray
+    y_span: np.ndarray
+
+    @property
+    def u(self) -> np.ndarray:
+        """(B, L1 + Lp, N) U - 1/2 of the rank test, NaN where missing (a new array)."""
+        return decode_centred(self.rank2, self.n_ranked)
 
 
 @dataclass(frozen=True)
@@ -89,14 +104,25 @@ def default_threads() -> int:
     return max(1, min(2, cores))
 
 
-def _in_chunks(fn: Callable[[slice], T], b: int, size: int, threads: int | None, min_parallel: int) -> list[T]:
-    """``fn`` over consecutive row slices of a batch of ``b`` rows, in order: one slice
-    (this thread) when ``size`` < ``min_parallel`` or one thread, else one per thread."""
+def _in_chunks(fn: Callable[[slice], T], b: int, size: int, threads: int | None, min_parallel: int,
+               chunk_bytes: int | None = None) -> list[T]:
+    """``fn`` over consecutive row slices of a batch of ``b`` rows of ``size`` values in
+    all, in order. One thread when ``size`` < ``min_parallel`` or one thread is asked
+    for, else the threads share the slices. The slices hold at most ``chunk_bytes`` of
+    float64 values each (default: one slice per thread)."""
     workers = min(default_threads() if threads is None else max(1, int(threads)), b)
     if workers <= 1 or size < min_parallel:
+        workers = 1
+    n_chunks = workers
+    if chunk_bytes:
+        n_chunks = max(n_chunks, -(-8 * size // chunk_bytes))
+    n_chunks = min(n_chunks, b)
+    if n_chunks <= 1:
         return [fn(slice(0, b))]
-    edges = np.linspace(0, b, workers + 1).round().astype(int)
+    edges = np.linspace(0, b, n_chunks + 1).round().astype(int)
     rows = [slice(int(lo), int(hi)) for lo, hi in zip(edges[:-1], edges[1:])]
+    if workers == 1:
+        return [fn(r) for r in rows]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(fn, rows))
 
@@ -113,38 +139,88 @@ def run_batch(
     span: Window | None = None,
     threads: int | None = None,
     min_parallel: int = MIN_PARALLEL,
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> Batch:
     """Fit ``spec.model`` on each date's estimation window and evaluate every window.
     ``span`` widens the event period (e.g. to the rebound horizon); the rank test
     always ranks over the estimation window plus the windows' event period.
 
-    ``threads`` (default :func:`default_threads`: ``$STRESS_THREADS``, else min(2,
-    cores)) splits the B dates into that many chunks run concurrently, when the batch
-    has at least ``min_parallel`` values (B x (L1 + Ls) x N); results are identical."""
+    The B dates are computed in chunks of at most ``chunk_bytes`` of panel (dates x
+    (L1 + Ls) x N float64) written into the batch's arrays, and ``threads`` (default
+    :func:`default_threads`: ``$STRESS_THREADS``, else min(2, cores)) share the chunks
+    when the batch has at least ``min_parallel`` values; results are identical."""
     day0 = np.asarray(day0)
     period = event_period(spec.windows)
     span = span or period
     span = (min(span[0], period[0]), max(span[1], period[1]))
-    days = spec.estimation[1] - spec.estimation[0] + 1 + span[1] - span[0] + 1
-    size = day0.shape[0] * days * returns.shape[1]
-    parts = _in_chunks(lambda rows: _run_batch(returns, regressors, day0[rows], spec, span),
-                       day0.shape[0], size, threads, min_parallel)
-    if len(parts) == 1:
-        return parts[0]
-    f = [p.fit for p in parts]
-    fit = Fit(f[0].model, f[0].k, *(_cat([getattr(x, name) for x in f])
-                                    for name in ("params", "ainv", "sigma", "n_est", "dof", "resid")))
+    l1 = spec.estimation[1] - spec.estimation[0] + 1
+    days = l1 + span[1] - span[0] + 1
+    b, n = day0.shape[0], returns.shape[1]
+    size = b * days * n
+
+    def one(rows: slice) -> Batch:
+        return _run_batch(returns, regressors, day0[rows], spec, span)
+
+    if b == 1 or (8 * size <= chunk_bytes and (size < min_parallel or threads == 1)):
+        return one(slice(0, b))
+    out = _allocate(b, n, l1, span, spec, regressors.shape[1])
+
+    def work(rows: slice) -> None:  # the chunks write disjoint rows
+        _store(out, one(rows), rows)
+
+    _in_chunks(work, b, size, threads, min_parallel, chunk_bytes)
+    return _assemble(out, spec, span)
+
+
+_FIT = ("params", "ainv", "sigma", "n_est", "dof", "resid")
+_WIN = ("car", "var_car", "bhar")
+
+
+def _allocate(b: int, n: int, l1: int, span: Window, spec: EventStudySpec, q: int) -> dict:
+    """Empty arrays of a batch of ``b`` dates x ``n`` assets (see :class:`Batch`)."""
+    p = _design(spec.model, np.zeros((1, 1, q)))[0].shape[-1]
+    ls = span[1] - span[0] + 1
+    period = event_period(spec.windows)
+    lr = l1 + period[1] - period[0] + 1
+    f = lambda *shape, dtype=float: np.empty((b,) + shape, dtype=dtype)  # noqa: E731
+    return {
+        "fit": {"params": f(n, p), "ainv": f(n, p, p), "sigma": f(n), "n_est": f(n, dtype=np.intp),
+                "dof": f(n, dtype=np.intp), "resid": f(l1, n)},
+        "ar_span": f(ls, n), "y_span": f(ls, n),
+        "win": [{name: f(n) for name in _WIN} for _ in spec.windows],
+        "rank2": np.swapaxes(f(n, lr, dtype=rank_dtype(lr)), 1, 2), "n_ranked": f(n, dtype=np.intp),
+    }
+
+
+def _store(out: dict, part: Batch, rows: slice) -> None:
+    """Copy a chunk's results into rows ``rows`` of the batch's arrays."""
+    for name in _FIT:
+        out["fit"][name][rows] = getattr(part.fit, name)
+    out["ar_span"][rows] = part.ar_span
+    out["y_span"][rows] = part.y_span
+    for w, arrays in zip(part.windows, out["win"]):
+        for name in _WIN:
+            arrays[name][rows] = getattr(w, name)
+    out["rank2"][rows] = part.rank2
+    out["n_ranked"][rows] = part.n_ranked
+
+
+def _assemble(out: dict, spec: EventStudySpec, span: Window) -> Batch:
+    """The :class:`Batch` of the filled arrays (window arrays are views of the span's)."""
+    f = out["fit"]
+    fit = Fit(spec.model, f["params"].shape[-1], *(f[name] for name in _FIT))
     windows = tuple(
-        WindowBatch(w.window, *(_cat([getattr(p.windows[j], name) for p in parts])
-                                for name in ("ar", "car", "var_car", "bhar", "returns")))
-        for j, w in enumerate(parts[0].windows)
+        WindowBatch(w, out["ar_span"][:, w[0] - span[0]:w[1] - span[0] + 1], a["car"], a["var_car"], a["bhar"],
+                    out["y_span"][:, w[0] - span[0]:w[1] - span[0] + 1])
+        for w, a in zip(spec.windows, out["win"])
     )
-    return Batch(fit, span, _cat([p.ar_span for p in parts]), windows, _cat([p.u for p in parts]))
+    return Batch(fit, span, out["ar_span"], windows, out["rank2"], out["n_ranked"], out["y_span"])
 
 
 def _run_batch(returns: np.ndarray, regressors: np.ndarray, day0: np.ndarray, spec: EventStudySpec,
                span: Window) -> Batch:
-    """:func:`run_batch` on one thread, ``span`` already widened to the event period."""
+    """:func:`run_batch` of some dates on one thread, ``span`` already widened to the
+    event period."""
     fit = fit_normal(gather(returns, day0, spec.estimation), gather(regressors, day0, spec.estimation), spec.model)
     fit = drop_short(fit, spec.min_estimation)
     period = event_period(spec.windows)
@@ -157,21 +233,24 @@ def _run_batch(returns: np.ndarray, regressors: np.ndarray, day0: np.ndarray, sp
         car, var_car, bhar = window_stats(fit, y[:, sl], expected[:, sl], design[:, sl], spec.returns)
         out.append(WindowBatch(w, ar[:, sl], car, var_car, bhar, y[:, sl]))
     psl = slice(period[0] - span[0], period[1] - span[0] + 1)
-    u = centred_ranks((fit.resid, ar[:, psl]))
-    return Batch(fit, span, ar, tuple(out), u)
+    rank2, n_ranked = rank_codes((fit.resid, ar[:, psl]))
+    return Batch(fit, span, ar, tuple(out), rank2, n_ranked, y)
 
 
 def aggregates(
-    batch: Batch, include: np.ndarray, threads: int | None = None, min_parallel: int = MIN_PARALLEL
+    batch: Batch, include: np.ndarray, threads: int | None = None, min_parallel: int = MIN_PARALLEL,
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> tuple[Aggregate, ...]:
     """CAAR and tests per window over the assets in ``include`` ((N,) or (B, N) bool).
 
     The window-independent pieces (KP r, the crude test's sd, the rank test's daily sums,
     the sign test's baseline) are computed once per distinct set of usable assets.
-    ``threads`` and ``min_parallel`` as in :func:`run_batch` (size B x L x N of ``u``)."""
+    ``threads``, ``min_parallel`` and ``chunk_bytes`` as in :func:`run_batch` (size
+    B x L x N of the rank test's days)."""
     b, _, n = batch.fit.resid.shape
     inc = np.broadcast_to(np.asarray(include, dtype=bool), (b, n))
-    parts = _in_chunks(lambda rows: _aggregates(batch, inc, rows), b, batch.u.size, threads, min_parallel)
+    parts = _in_chunks(lambda rows: _aggregates(batch, inc, rows), b, batch.rank2.size, threads, min_parallel,
+                       chunk_bytes)
     if len(parts) == 1:
         return parts[0]
     return tuple(
@@ -187,15 +266,18 @@ def _aggregates(batch: Batch, inc: np.ndarray, rows: slice) -> tuple[Aggregate, 
     fit, inc = batch.fit, inc[rows]
     l1 = fit.resid.shape[1]
     first = event_period(tuple(wb.window for wb in batch.windows))[0]
+    used = [usable(inc, wb.car[rows], wb.var_car[rows]) for wb in batch.windows]
+    keys = [u.tobytes() for u in used]
+    distinct = dict(zip(keys, used))  # usually one set: every window has the same assets
+    r_all = mean_residual_correlation(fit.resid[rows], np.stack(list(distinct.values())))
+    ranks = decode_centred(batch.rank2[rows], batch.n_ranked[rows])
+    known: dict[bytes, Baseline] = {
+        key: baseline(fit.resid[rows], ranks, fit.n_est[rows], u, r=r_all[s])
+        for s, (key, u) in enumerate(distinct.items())
+    }
     out = []
-    known: dict[bytes, Baseline] = {}  # usually one set: every window has the same assets
-    for wb in batch.windows:
+    for wb, u, key in zip(batch.windows, used, keys):
         days = slice(l1 + wb.window[0] - first, l1 + wb.window[1] - first + 1)
-        car, var_car = wb.car[rows], wb.var_car[rows]
-        used = usable(inc, car, var_car)
-        key = used.tobytes()
-        if key not in known:
-            known[key] = baseline(fit.resid[rows], batch.u[rows], fit.n_est[rows], used)
-        cnt, caar, tests = aggregate_tests(car, var_car, fit.dof[rows], days, used, known[key])
+        cnt, caar, tests = aggregate_tests(wb.car[rows], wb.var_car[rows], fit.dof[rows], days, u, known[key])
         out.append(Aggregate(wb.window, cnt, caar, tests, known[key].r))
     return tuple(out)

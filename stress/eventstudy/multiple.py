@@ -24,16 +24,27 @@ def holm(p: np.ndarray) -> np.ndarray:
     return out
 
 
+def bh(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg (1995) step-up adjusted p-values of the finite 1-D ``p``:
+    p~_(k) = min_{j >= k} min(1, m p_(j) / j) (the formula of statsmodels'
+    ``multipletests(method='fdr_bh')``, which the tests check it against; computed here
+    so that a study does not import statsmodels)."""
+    m = p.size
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * m / np.arange(1, m + 1)
+    out = np.empty(m)
+    out[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
+    return out
+
+
 def adjust(pvalues) -> dict[str, np.ndarray]:
     """Holm family-wise and Benjamini-Hochberg (1995) false-discovery-rate adjusted
-    p-values of ``pvalues`` (any shape); BH via statsmodels' ``multipletests``
-    (``fdr_bh``). Returns {"holm": array, "bh": array} of the input's shape."""
-    from statsmodels.stats.multitest import multipletests
-
+    p-values of ``pvalues`` (any shape). Returns {"holm": array, "bh": array} of the
+    input's shape."""
     p = np.asarray(pvalues, dtype=float)
     out = {name: np.full(p.shape, np.nan) for name in METHODS}
     ok = np.isfinite(p)
     if ok.any():
         out["holm"][ok] = holm(p[ok])
-        out["bh"][ok] = multipletests(p[ok], method="fdr_bh")[1]
+        out["bh"][ok] = bh(p[ok])
     return out

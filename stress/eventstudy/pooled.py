@@ -23,7 +23,7 @@ from stress.eventstudy.batch import event_period, run_batch
 from stress.eventstudy.multiple import adjust
 from stress.eventstudy.pairs import FirmEvent
 from stress.eventstudy.pooled_result import POOLED_TESTS, FirmEventRow, PooledResult, PooledRow
-from stress.eventstudy.significance import residual_correlation
+from stress.eventstudy.correlation import residual_correlation
 from stress.eventstudy.spec import EventStudySpec
 
 #: Below this many firms or dates in the pool, the clustered test is flagged unreliable.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -114,7 +114,7 @@ class EventStudyResult:
 
     event: EventInfo
     spec: EventStudySpec
-    assets: tuple[AssetResult, ...]
+    assets: Sequence[AssetResult]  # an AssetTable from the study: built when first read
     excluded: tuple[tuple[str, str], ...]
     aggregate: tuple[WindowAggregate, ...]
     groups: tuple[GroupResult, ...]
@@ -131,7 +131,8 @@ class EventStudyResult:
 
     @property
     def tickers(self) -> tuple[str, ...]:
-        return tuple(a.ticker for a in self.assets)
+        known = getattr(self.assets, "tickers", None)
+        return tuple(known) if known is not None else tuple(a.ticker for a in self.assets)
 
     def asset(self, ticker: str) -> AssetResult:
         for a in self.assets:

@@ -92,9 +92,9 @@ def grank(sar_est: np.ndarray, scar: np.ndarray) -> tuple[float, float]:
     g = np.concatenate([sar_est, (scar / sd)[:, None]], axis=1)  # (n, L1 + 1)
     fin = np.isfinite(g)
     m = fin.sum(axis=1, keepdims=True)
-    from scipy.stats import rankdata
+    from stress.eventstudy.significance import ranks
 
-    rk = rankdata(np.where(fin, g, np.inf), axis=1)  # missing values rank last, then dropped
+    rk = ranks(np.where(fin, g, np.nan).T[None])[0].T  # ties averaged among the non-missing
     u = np.where(fin, rk / (m + 1.0) - 0.5, np.nan)
     n_t = fin.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -112,25 +112,30 @@ def grank(sar_est: np.ndarray, scar: np.ndarray) -> tuple[float, float]:
 def clustered(scar: np.ndarray, firms: np.ndarray, dates: np.ndarray) -> tuple[float, float]:
     """t of mean(SCAR) with two-way cluster-robust standard errors by firm and date.
 
-    statsmodels OLS of SCAR on a constant, ``cov_type='cluster'`` with the two group
-    columns (Cameron-Gelbach-Miller 2011: V = V_firm + V_date - V_firm&date, each CRV1
-    with G/(G-1)), t with min(G_firm, G_date) - 1 df. NaN with fewer than 2 firms or 2
-    dates, or when the two-way variance is not positive."""
+    The OLS of SCAR on a constant with statsmodels' two-group ``cov_type='cluster'``
+    (Cameron-Gelbach-Miller 2011: V = V_firm + V_date - V_firm&date), computed here in
+    closed form: with e_i = SCAR_i - mean and E_g the sum of e over cluster g, each
+    V = G/(G-1) sum_g E_g^2 / n^2 (CRV1; (n-1)/(n-k) = 1 with k = 1); t with
+    min(G_firm, G_date) - 1 df (a test checks statsmodels gives the same). NaN with fewer
+    than 2 firms or 2 dates, or when the two-way variance is not positive."""
     n = scar.size
-    g_f, g_d = np.unique(firms).size, np.unique(dates).size
+    fi = np.unique(firms, return_inverse=True)[1]
+    di = np.unique(dates, return_inverse=True)[1]
+    g_f, g_d = int(fi.max(initial=-1)) + 1, int(di.max(initial=-1)) + 1
     if n < 3 or g_f < 2 or g_d < 2:
         return NAN2
-    import statsmodels.api as sm
+    e = scar - scar.mean()
 
-    groups = np.column_stack([np.unique(firms, return_inverse=True)[1],
-                              np.unique(dates, return_inverse=True)[1]])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fit = sm.OLS(scar, np.ones((n, 1))).fit(cov_type="cluster", cov_kwds={"groups": groups},
-                                                  use_t=True)
-    var = float(fit.cov_params()[0, 0])
+    def crv1(codes: np.ndarray) -> float:
+        sums = np.bincount(codes, weights=e)
+        g = sums.size
+        return g / (g - 1.0) * float(sums @ sums) / n**2 if g > 1 else 0.0
+
+    both = np.unique(fi * g_d + di, return_inverse=True)[1]
+    var = crv1(fi) + crv1(di) - crv1(both)
     if not var > 0:
         return NAN2
-    t = float(fit.params[0] / np.sqrt(var))
+    t = float(scar.mean() / np.sqrt(var))
     return t, _p_t(t, min(g_f, g_d) - 1)
 
 

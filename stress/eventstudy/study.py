@@ -16,18 +16,12 @@ import pandas as pd
 
 from stress.errors import DataError, InputError
 from stress.eventstudy.confounders import find_confounders
+from stress.eventstudy.asset_table import AssetTable
 from stress.eventstudy.batch import aggregates, event_period, run_batch
 from stress.eventstudy.models import gather
 from stress.eventstudy.placebo import placebo_warnings, run_placebo
 from stress.eventstudy.rebound import group_rebound, rebound
-from stress.eventstudy.result import (
-    AssetResult,
-    AssetWindow,
-    EventInfo,
-    EventStudyResult,
-    GroupResult,
-    WindowAggregate,
-)
+from stress.eventstudy.result import EventInfo, EventStudyResult, GroupResult, WindowAggregate
 from stress.eventstudy.significance import _p_t
 from stress.eventstudy.spec import EventStudySpec
 from stress.market import session_returns
@@ -157,16 +151,18 @@ def _panel(closes: pd.DataFrame, tickers: Iterable[str], spec: EventStudySpec,
         tickers += [t for t in members if t not in tickers]
     if not tickers:
         raise InputError("no tickers to study: give tickers or a group")
-    closes = _check_frame(getattr(closes, "closes", closes), [spec.market, *spec.regressors, *tickers])
-    on_sessions, rets, notes = session_returns(closes[list(dict.fromkeys([spec.market, *spec.regressors, *tickers]))],
-                                               spec.market, spec.returns)
+    needed = list(dict.fromkeys([spec.market, *spec.regressors, *tickers]))
+    closes = _check_frame(getattr(closes, "closes", closes), needed)
+    on_sessions, rets, notes = session_returns(closes[needed], spec.market, spec.returns)
     calendar = on_sessions.index
     warnings = list(notes)
+    col = {t: j for j, t in enumerate(needed)}
+    out = rets.to_numpy()
     horizon = max(spec.rebound_horizons, default=0)
     first, last = event_period(spec.windows)
     return _Panel(
         tickers, groups, calendar, {name: np.array([t in set(m) for t in tickers]) for name, m in groups.items()},
-        rets, rets[tickers].to_numpy(dtype=float), rets[list(spec.regressors)].to_numpy(dtype=float),
+        rets, out[:, [col[t] for t in tickers]], out[:, [col[t] for t in spec.regressors]],
         (min(first, 0), max(last, horizon)), horizon, tuple(warnings),
     )
 
@@ -200,16 +196,16 @@ def _exclusions(panel: _Panel, spec: EventStudySpec, fit, e: int, pos: int) -> l
     return out
 
 
-def _asset_stats(batch) -> list[tuple[list, list, list]]:
-    """Per window, (B, N) lists of each asset's t = CAR / sqrt(Var(CAR)), its two-sided p
-    (Student t, dof of the fit) and missing days, computed as arrays in one pass."""
+def _asset_stats(batch) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per window, (B, N) arrays of each asset's t = CAR / sqrt(Var(CAR)), its two-sided p
+    (Student t, dof of the fit) and missing days, computed in one pass."""
     out = []
     for wb in batch.windows:
         with np.errstate(invalid="ignore", divide="ignore"):
             t = np.where(wb.var_car > 0, wb.car / np.sqrt(np.where(wb.var_car > 0, wb.var_car, 1.0)), np.nan)
             p = _p_t(t, batch.fit.dof)
         missing = (~np.isfinite(wb.returns)).sum(axis=1)
-        out.append((t.tolist(), np.where(np.isfinite(t), p, np.nan).tolist(), missing.tolist()))
+        out.append((t, np.where(np.isfinite(t), p, np.nan), missing))
     return out
 
 
@@ -294,7 +290,9 @@ def _result(panel: _Panel, spec: EventStudySpec, batch, e: int, ev, loc: tuple, 
 
     # per-asset results
     days = tuple(range(span[0], span[1] + 1))
-    dates = tuple(f"{rets.index[pos + d]:%Y-%m-%d}" if 0 <= pos + d < n_rows else None for d in days)
+    lo, hi = max(pos + span[0], 0), min(pos + span[1], n_rows - 1)
+    iso = rets.index[lo:hi + 1].strftime("%Y-%m-%d").tolist()  # one conversion, not one per day
+    dates = tuple(iso[pos + d - lo] if 0 <= pos + d < n_rows else None for d in days)
     info = EventInfo(
         id=ev.id, date=ev.date.isoformat(), day0=f"{day0_ts:%Y-%m-%d}", shifted=bool(shifted), note=note,
         title=getattr(ev, "title", ""), direction=getattr(ev, "direction", ""),
@@ -317,44 +315,48 @@ def _result(panel: _Panel, spec: EventStudySpec, batch, e: int, ev, loc: tuple, 
 
 
 def _assets(panel: _Panel, spec: EventStudySpec, batch, e: int, pos: int, inc_idx: np.ndarray,
-            asset_stats: list) -> tuple[AssetResult, ...]:
-    """The included assets' fits and windows for event ``e`` (numbers taken from lists,
-    not numpy scalars, to keep the per-asset loop light)."""
+            asset_stats: list) -> AssetTable:
+    """The included assets' fits and windows for event ``e``, as plain lists (numbers,
+    not numpy scalars) in a table that builds the per-asset objects when first read."""
     fit, s0 = batch.fit, -panel.span[0]
     names = _param_names(spec)
-    params, sigma, n_est = fit.params[e].tolist(), fit.sigma[e].tolist(), fit.n_est[e].tolist()
-    ret0, ar0 = panel.y[pos].tolist(), batch.ar_span[e, s0].tolist()
-    wins = [(wb.window, wb.car[e].tolist(), wb.bhar[e].tolist(), wb.var_car[e].tolist(),
-             t[e], p[e], miss[e]) for wb, (t, p, miss) in zip(batch.windows, asset_stats)]
-    member = {t: tuple(n for n, m in panel.groups.items() if t in m) for t in panel.tickers}
-    out = []
-    for j in inc_idx.tolist():
-        t = panel.tickers[j]
-        if spec.model != "market-adjusted":
-            betas, intercept = dict(zip(names[1:], params[j][1:])), params[j][0]
-        else:
-            betas, intercept = {spec.market: 1.0}, 0.0
-        out.append(AssetResult(
-            ticker=t, groups=member[t], n_estimation=int(n_est[j]), intercept=intercept,
-            beta=betas.get(spec.market), betas=betas, sigma=sigma[j],
-            return_day0=ret0[j], ar_day0=ar0[j],
-            windows=tuple(AssetWindow(w, car[j], bhar[j], var[j], tt[j], pp[j], int(mm[j]))
-                          for w, car, bhar, var, tt, pp, mm in wins),
-        ))
-    return tuple(out)
+    idx = inc_idx.tolist()
+    params = fit.params[e][inc_idx].tolist()
+    if spec.model != "market-adjusted":
+        betas = [dict(zip(names[1:], row[1:])) for row in params]
+        intercept = [row[0] for row in params]
+    else:
+        betas, intercept = [{spec.market: 1.0} for _ in idx], [0.0] * len(idx)
+    columns = {
+        "n_estimation": fit.n_est[e][inc_idx].tolist(), "intercept": intercept, "betas": betas,
+        "sigma": fit.sigma[e][inc_idx].tolist(), "return_day0": panel.y[pos][inc_idx].tolist(),
+        "ar_day0": batch.ar_span[e, s0][inc_idx].tolist(),
+    }
+    wins = [(wb.window, wb.car[e][inc_idx].tolist(), wb.bhar[e][inc_idx].tolist(),
+             wb.var_car[e][inc_idx].tolist(), *(x[e][inc_idx].tolist() for x in (t, p, miss)))
+            for wb, (t, p, miss) in zip(batch.windows, asset_stats)]
+    tickers = [panel.tickers[j] for j in idx]
+    member = [tuple(n for n, m in panel.groups.items() if t in m) for t in tickers]
+    return AssetTable(tickers, member, columns, wins, spec.market)
 
 
 def _check_frame(closes: pd.DataFrame, needed: list[str]) -> pd.DataFrame:
+    """The ``needed`` columns of ``closes`` (names matched in upper case), in that
+    order, with a sorted DatetimeIndex; the other columns are not copied."""
     if not isinstance(closes, pd.DataFrame) or closes.empty:
         raise DataError("no prices given for the event study")
-    closes = closes.copy()
-    closes.columns = [str(c).upper() for c in closes.columns]
-    have = set(closes.columns[closes.notna().any().to_numpy()])  # one pass, not one Series per column
-    missing = [t for t in dict.fromkeys(needed) if t not in have]
+    needed = list(dict.fromkeys(needed))
+    where: dict[str, int] = {}
+    for j, c in enumerate(closes.columns):
+        where.setdefault(str(c).upper(), j)
+    sub = closes.iloc[:, [where[t] for t in needed if t in where]]
+    sub.columns = [t for t in needed if t in where]
+    have = set(sub.columns[sub.notna().any().to_numpy()])  # one pass, not one Series per column
+    missing = [t for t in needed if t not in have]
     if missing:
         raise DataError(f"no prices for {' '.join(missing)} in the data given to the event study")
-    closes.index = pd.DatetimeIndex(closes.index)
-    return closes.sort_index()
+    sub.index = pd.DatetimeIndex(sub.index)
+    return sub if sub.index.is_monotonic_increasing else sub.sort_index()
 
 
 def _dates(index: pd.DatetimeIndex, lo: int, hi: int) -> str:

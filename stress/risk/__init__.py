@@ -16,6 +16,7 @@ from stress.risk.measures import (
     overlapping_sums,
     portfolio_moments,
     var_es_historical,
+    montecarlo_pnl,
     var_es_montecarlo,
     var_es_normal,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "reverse_ai_shock",
     "sample_cov",
     "var_es_historical",
+    "montecarlo_pnl",
     "var_es_montecarlo",
     "var_es_normal",
 ]

@@ -14,8 +14,8 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy.stats import norm
 
+from stress.distributions import norm_pdf, norm_ppf
 from stress.risk._checks import RiskInputError, as_cov, as_finite, check_confidence, check_horizon, psd_factor
 
 
@@ -66,7 +66,7 @@ def var_es_historical(pnl, confidence: float = 0.99, horizon: int = 1) -> VarEs:
     Parameters
     ----------
     pnl : array (T,) or (T, P), daily P&L in currency (complete, no NaN).
-    alpha : confidence level in (0, 1), e.g. 0.99.
+    confidence : confidence level in (0, 1), e.g. 0.99.
     horizon : whole days h; h > 1 applies the estimator to overlapping h-day sums
         (see :func:`overlapping_sums`). Never a square-root-of-time rescaling.
 
@@ -103,9 +103,9 @@ def var_es_normal(mu, sigma, confidence: float = 0.99) -> VarEs:
     s = as_finite(sigma, "sigma", (0, 1))
     if np.any(s < 0):
         raise RiskInputError("sigma: must be >= 0")
-    z = norm.ppf(a)
+    z = norm_ppf(a)
     var = -m + s * z
-    es = -m + s * norm.pdf(z) / (1.0 - a)
+    es = -m + s * norm_pdf(z) / (1.0 - a)
     if var.ndim == 0:
         return VarEs(float(var), float(es))
     return VarEs(var, es)
@@ -154,12 +154,8 @@ def historical_pnl(returns, values) -> np.ndarray:
 
 def var_es_montecarlo(values, mean, cov, n_sims: int = 10000, confidence: float = 0.99,
                       seed: int = 0, horizon: float = 1) -> VarEs:
-    """Monte Carlo VaR and ES: draw h-day returns from N(h * mean, h * cov), value them.
-
-    Draws R (n_sims, N) = h*mean + sqrt(h) * Z L' with Z standard normal and L L' = cov
-    (Cholesky; eigenvalue factor with noise-level negative eigenvalues clipped to 0 when
-    cov is only semi-definite). The P&L of all portfolios is ONE product R @ values.T,
-    shape (n_sims, P), passed to :func:`var_es_historical`.
+    """Monte Carlo VaR and ES: draw h-day returns from N(h * mean, h * cov), value them,
+    and apply :func:`var_es_historical` to the simulated P&L (:func:`montecarlo_pnl`).
 
     Parameters
     ----------
@@ -169,6 +165,15 @@ def var_es_montecarlo(values, mean, cov, n_sims: int = 10000, confidence: float 
     horizon : days h (square-root-of-time, i.i.d. daily returns).
     """
     a = check_confidence(confidence)
+    return var_es_historical(montecarlo_pnl(values, mean, cov, n_sims, seed, horizon), a)
+
+
+def montecarlo_pnl(values, mean, cov, n_sims: int = 10000, seed: int = 0, horizon: float = 1) -> np.ndarray:
+    """Simulated h-day P&L, (n_sims, P) (or (n_sims,) for (N,) values): draws
+    R (n_sims, N) = h*mean + sqrt(h) * Z L' with Z standard normal (numpy default_rng
+    ``seed``) and L L' = cov (Cholesky; eigenvalue factor with noise-level negative
+    eigenvalues clipped to 0 when cov is only semi-definite), valued in ONE product
+    R @ values.T. Draw once, then take VaR/ES at every confidence level from it."""
     h = check_horizon(horizon)
     v, m, c = _book_inputs(values, mean, cov)
     n = c.shape[0]
@@ -178,4 +183,4 @@ def var_es_montecarlo(values, mean, cov, n_sims: int = 10000, confidence: float 
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((int(n_sims), n))
     draws = h * m + math.sqrt(h) * (z @ factor.T)
-    return var_es_historical(historical_pnl(draws, v), a)  # P&L (n_sims, P)
+    return historical_pnl(draws, v)

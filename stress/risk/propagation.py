@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
-from scipy.stats import chi2
 
+from stress.distributions import chi2_cdf
 from stress.risk._checks import RiskInputError, as_cov, as_finite
 
 
@@ -145,7 +145,7 @@ def conditional_shock(cov, shocked, shock, mean=None) -> ConditionalShock:
     np.fill_diagonal(cond, np.clip(np.diag(cond), 0.0, None))
 
     d2 = np.clip(np.sum(dev * cho_solve(cf, dev), axis=0), 0.0, None)
-    pct = chi2.cdf(d2, df=m)
+    pct = chi2_cdf(d2, m)
     if s.ndim == 1:
         d2, pct = float(d2), float(pct)
     return ConditionalShock(

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2
 
+from stress.distributions import chi2_cdf
 from stress.risk._checks import RiskInputError, as_cov, as_finite
 
 ZERO_EXPOSURE = "P&L does not depend on the AI shock (zero P&L per DeepSeek unit): no k gives this loss"
@@ -150,8 +150,8 @@ def most_plausible_shock(values, cov, loss, mean=None) -> PlausibleShock:
     gap = lo + v2 @ mu
     r = mu - (gap / vsv)[:, None] * sv
     d = np.abs(gap) / np.sqrt(vsv)
-    pct = chi2.cdf(d * d, df=n)
-    pct1 = chi2.cdf(d * d, df=1)
+    pct = chi2_cdf(d * d, n)
+    pct1 = chi2_cdf(d * d, 1)
     pnl = np.sum(r * v2, axis=1)
     if one:
         return PlausibleShock(r[0], float(lo[0]), float(pnl[0]), float(d[0]), float(pct[0]), float(pct1[0]), n)

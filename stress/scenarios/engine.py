@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
+
+from stress.distributions import norm_ppf
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Grid:
 
     @property
     def z(self) -> float:
-        return float(norm.ppf(0.5 + self.level / 2.0))
+        return float(norm_ppf(0.5 + self.level / 2.0))
 
     @property
     def lower(self) -> np.ndarray:

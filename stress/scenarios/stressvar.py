@@ -11,7 +11,7 @@ horizon of h sessions (risk core, :mod:`stress.risk.measures`):
 * normal: mu = h V'xbar, sigma = sqrt(h V' S V), S the Ledoit-Wolf covariance of X,
   VaR = -mu + sigma z_alpha, ES = -mu + sigma phi(z_alpha) / (1 - alpha);
 * Monte Carlo: n_sims draws of h-day returns from N(h xbar, h S), the empirical estimator
-  on the simulated P&L.
+  on the simulated P&L (one set of draws per regime, shared by every confidence level).
 
 The three are computed separately; no piece of one enters another. A book holding an
 asset without complete prices in the window gets NaN with the reason.
@@ -25,8 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from stress.risk import (
-    historical_pnl, ledoit_wolf, portfolio_moments, var_es_historical, var_es_montecarlo,
-    var_es_normal,
+    historical_pnl, ledoit_wolf, montecarlo_pnl, portfolio_moments, var_es_historical, var_es_normal,
 )
 
 METHODS = ("historical", "normal", "montecarlo")
@@ -103,12 +102,12 @@ def regime_var(
             c_hat = np.asarray(cov, dtype=float)[np.ix_(complete, complete)]
         pnl = historical_pnl(xc, vc)  # (T, P_ok)
         mu, sigma = portfolio_moments(vc, m_hat, c_hat, horizon)
+        sims = montecarlo_pnl(vc, m_hat, c_hat, n_sims, seed, horizon)  # drawn once for every confidence level
         for a in confidences:
             h = var_es_historical(pnl, a, horizon) if horizon <= xc.shape[0] else (nan[ok], nan[ok])
             var["historical"][a][ok], es["historical"][a][ok] = h
             var["normal"][a][ok], es["normal"][a][ok] = var_es_normal(mu, sigma, a)
-            mc = var_es_montecarlo(vc, m_hat, c_hat, n_sims, a, seed, horizon)
-            var["montecarlo"][a][ok], es["montecarlo"][a][ok] = mc
+            var["montecarlo"][a][ok], es["montecarlo"][a][ok] = var_es_historical(sims, a)
     elif ok.any():
         reasons = [r or f"too few days in the {regime} window" for r in reasons]
     return RegimeVar(regime, start, end, int(x.shape[0]), int(horizon), var, es, tuple(reasons),

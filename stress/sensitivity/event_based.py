@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
+
+from stress.distributions import t_ppf
 
 
 def event_abnormal_returns(
@@ -124,7 +125,7 @@ def wls_through_origin(
         scale = ssr / (n - 1)
         se = np.sqrt(scale / sws)
         r2 = 1.0 - ssr / (w * y0 * y0).sum(axis=0)
-    q = stats.t.ppf(0.5 + level / 2, np.where(ok, n - 1, 1))
+    q = t_ppf(0.5 + level / 2, np.where(ok, n - 1, 1))
     nan = np.nan
     b, se, r2, scale = (np.where(ok, a, nan) for a in (b, se, r2, scale))
     return OriginWLS(b=b, se=se, ci_lo=b - q * se, ci_hi=b + q * se, n=n, r2=r2,

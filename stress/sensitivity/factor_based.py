@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from stress.distributions import norm_ppf
 from stress.eventstudy.models import Fit, fit_normal
 
 
@@ -71,7 +71,7 @@ class FactorFit:
 
     @property
     def ci(self) -> np.ndarray:
-        z = stats.norm.ppf(0.5 + self.level / 2)
+        z = norm_ppf(0.5 + self.level / 2)
         se = self.bse
         return np.stack([self.params - z * se, self.params + z * se], axis=-1)
 

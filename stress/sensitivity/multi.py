@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from stress.distributions import t_ppf
 
 from stress.sensitivity.outofsample import leave_one_out, oos_r2, wls_origin
 
@@ -36,7 +36,7 @@ def multi_factor_table(y, var, shocks: dict, tickers: Sequence[str], *, one: str
     fit = wls_origin(y, S, v, min_events=min_events)
     K = len(names)
     se = np.sqrt(np.diagonal(fit.cov, axis1=1, axis2=2))
-    q = stats.t.ppf(0.5 + level / 2, np.maximum(fit.n - K, 1))[:, None]
+    q = t_ppf(0.5 + level / 2, np.maximum(fit.n - K, 1))[:, None]
     ok = np.isfinite(y) & np.isfinite(S).all(-1) & np.isfinite(v) & (v > 0)
     w = np.where(ok, 1.0 / np.where(ok, v, 1.0), 0.0)
     fitted = np.einsum("enk,nk->en", np.where(ok[..., None], S, 0.0), np.nan_to_num(fit.b))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from stress.distributions import t_ppf
 
 from stress.sensitivity.event_based import wls_through_origin
 
@@ -101,7 +101,7 @@ def leave_one_out(y, shocks, var, *, min_events: int = 3, band: float = 0.90) ->
             p = fit1.b * s[e]
             pv = s[e] ** 2 * fit1.se ** 2 + fit1.scale * v[e]
             df = fit1.n - 1
-        q = stats.t.ppf(0.5 + band / 2, np.maximum(df, 1))
+        q = t_ppf(0.5 + band / 2, np.maximum(df, 1))
         half = q * np.sqrt(pv)
         usable = np.isfinite(y[e]) & np.isfinite(half) & np.isfinite(p)
         pred[e] = np.where(usable, p, np.nan)

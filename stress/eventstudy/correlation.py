@@ -1,0 +1,211 @@
+"""The Kolari-Pynnonen r: mean pairwise correlation of estimation-window residuals.
+
+Shapes: ``B`` event dates, ``L1`` estimation days, ``N`` assets. Each pair (i, j) of
+included assets is correlated over the days both have a residual (pairwise-complete
+Pearson correlation, NaN with fewer than 3 common days, left out of the mean), and r is
+the mean over the pairs with a correlation. Formula and reference: docs/methods.md,
+"Event studies" (Kolari-Pynnonen).
+
+Cost. When the included assets of an event have their residuals on the same days (no
+gaps, or gaps on common days) the sum of the pairwise correlations is
+||sum_i z_i||^2 / (L - 1) with z_i the standardised residuals: O(L N) time and memory.
+With asset-specific gaps each pair has its own mean and variance, and the sum of the
+N (N - 1) / 2 pairwise correlations has no shortcut (a pair's correlation depends on
+both masks), so the event costs O(L N^2) time in matrix products (a dense Gram
+matrix; the masked sums as totals less sparse products over the missing cells) and
+O(L N + block N) memory: the pairs are formed one block of rows at a time, never as an
+N x N array. Up to ``SMALL_N`` assets (placebo batches of many dates) chunks of events
+are done at once with events x N x N arrays of bounded size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Bytes of one (block x N) work array of the pairwise path (about 12 of them live).
+BLOCK_BYTES = 2 * 2**20
+#: Share of missing (day, asset) cells up to which the masked sums of the pairwise path
+#: are formed as full sums less sparse products over the missing cells (cost: missing
+#: cells x N) instead of dense masked matrix products (cost: L x N^2).
+SPARSE_GAPS = 0.1
+#: Up to this many assets the pairwise path runs on chunks of events at once (events x
+#: N x N arrays of at most CHUNK_BYTES / 8 each), above it one event at a time in blocks.
+SMALL_N = 400
+#: Bytes of one (events x L1 x N) work array of the common-days path.
+CHUNK_BYTES = 64 * 2**20
+
+
+def mean_residual_correlation(resid: np.ndarray, include: np.ndarray) -> np.ndarray:
+    """The KP r per event: (B, L1, N) residuals (NaN where missing), (B, N) included
+    assets -> (B,), NaN below 2 included assets or without any pair of 3 common days.
+
+    ``include`` may also be (S, B, N), S sets of assets (e.g. one per window), giving
+    (S, B): each event's pairs are then formed once, for all S sets."""
+    inc = np.asarray(include, dtype=bool)
+    single = inc.ndim == 2
+    sets = inc[None] if single else inc  # (S, B, N)
+    out = np.full(sets.shape[:2], np.nan)
+    fin = np.isfinite(resid)
+    todo = np.zeros(sets.shape[:2], dtype=bool)  # (S, B): needs the pairwise path
+    per_chunk = max(1, int(CHUNK_BYTES // (8 * resid[0].size or 1)))
+    for s in range(sets.shape[0]):  # the events whose included assets share their days
+        on = fin & sets[s][:, None, :]
+        any_t = on.any(axis=2)
+        same = (any_t == (on | ~sets[s][:, None, :]).all(axis=2)).all(axis=1)
+        del on
+        idx = np.flatnonzero(same)
+        for lo in range(0, idx.size, per_chunk):
+            ev = idx[lo:lo + per_chunk]
+            out[s, ev] = _common_days(resid[ev], sets[s, ev], any_t[ev])
+        todo[s] = ~same
+    pending = np.flatnonzero(todo.any(axis=0))
+    n_all = resid.shape[2]
+    if n_all <= SMALL_N:  # few assets: events x N x N in chunks of events, batched products
+        per_chunk = max(1, int(CHUNK_BYTES // (8 * 8 * n_all * n_all)))
+        for lo in range(0, pending.size, per_chunk):
+            ev = pending[lo:lo + per_chunk]
+            out[:, ev] = np.where(todo[:, ev], _pairwise_small(resid[ev], sets[:, ev]), out[:, ev])
+        pending = pending[:0]
+    for e in pending:  # the others: every pair over its common days, one event at a time
+        which = np.flatnonzero(todo[:, e])
+        member = sets[which, e]  # (s, N)
+        cols = np.flatnonzero(member.any(axis=0))
+        rows = np.flatnonzero(np.isfinite(resid[e][:, cols]).any(axis=1))
+        z = resid[e][np.ix_(rows, cols)]  # one copy: the days with a residual, the assets of a set
+        on_e = np.isfinite(z)
+        z[~on_e] = 0.0
+        out[which, e] = _pairwise(z, on_e, member[:, cols])
+    return out[0] if single else out
+
+
+def _common_days(resid: np.ndarray, inc: np.ndarray, on_day: np.ndarray) -> np.ndarray:
+    """The KP r of events whose included assets have residuals on the same days
+    ``on_day`` (b, L1): the sum of the pairwise correlations is ||sum_i z_i||^2 / (L - 1)
+    with z_i the standardised residuals over those L days, O(L N) per event."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        on = on_day[:, :, None] & inc[:, None, :]
+        dev = np.where(on, resid, 0.0)  # (b, L1, N)
+        days = on_day.sum(axis=1).astype(float)  # (b,)
+        dev -= dev.sum(axis=1, keepdims=True) / days[:, None, None]
+        dev *= on  # deviations from each asset's mean, zero off its days
+        sd = np.sqrt(np.einsum("bln,bln->bn", dev, dev) / (days[:, None] - 1.0))
+        scale = np.where(inc, 1.0 / np.where(sd > 0, sd, np.nan), 0.0)  # (b, N)
+        zsum = np.matmul(dev, scale[:, :, None])[..., 0]  # (b, L1): sum_i z_it
+        total = (zsum**2).sum(axis=1) / (days - 1.0)
+        k = inc.sum(axis=1).astype(float)
+        return np.where((k >= 2) & (days >= 3), (total - k) / (k * (k - 1.0)), np.nan)
+
+
+def _pairwise_small(resid: np.ndarray, sets: np.ndarray) -> np.ndarray:
+    """:func:`_pairwise` of b events at once: (b, L, N) residuals (NaN where missing),
+    ``sets`` (S, b, N) -> (S, b), from (b, N, N) masked matrix products of raw sums."""
+    b, _, k = resid.shape
+    sums = np.empty((b, 3 * k, k))  # per event: S_i|j, S_ii|j, n_ij stacked
+    sxy = np.empty((b, k, k))
+    for e in range(b):  # 2-D products per event: BLAS (a stacked matmul of transposed views is slower)
+        on = np.isfinite(resid[e])
+        m = on.astype(float)
+        z = np.where(on, resid[e], 0.0)
+        left = np.concatenate([z, z * z, m], axis=1)  # (L, 3k)
+        if (~on).mean() <= SPARSE_GAPS:  # totals less the sums over the other asset's missing days
+            np.subtract(left.sum(axis=0)[:, None], _Gaps(on).times(slice(0, k), left).T, out=sums[e])
+        else:
+            np.matmul(left.T, m, out=sums[e])
+        np.matmul(z.T, z, out=sxy[e])
+    sx, sxx, n = sums[:, :k], sums[:, k:2 * k], sums[:, 2 * k:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = n * sxx - sx * sx
+        corr = (n * sxy - sx * np.swapaxes(sx, 1, 2)) / np.sqrt(var * np.swapaxes(var, 1, 2))
+    keep = (n >= 3) & np.isfinite(corr) & ~np.eye(n.shape[1], dtype=bool)
+    corr = np.where(keep, corr, 0.0)
+    u = sets.astype(float)  # (S, b, N)
+    total = np.einsum("sbi,bij,sbj->sb", u, corr, u)
+    count = np.einsum("sbi,bij,sbj->sb", u, keep.astype(float), u)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)
+
+
+def _pairwise(z: np.ndarray, on: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Per set of columns (``member`` (S, k) bool), the mean over its pairs i < j of the
+    Pearson correlation of columns i and j of ``z`` (L, k) over the days both are ``on``
+    (zeros elsewhere); pairs with fewer than 3 common days or an undefined correlation
+    are left out. (S,), NaN where no pair is left.
+
+    With sums over the common days n, S_i, S_j, S_ii, S_jj, S_ij (masked matrix
+    products), r_ij = (n S_ij - S_i S_j) / sqrt((n S_ii - S_i^2)(n S_jj - S_j^2)).
+    Rows are taken in blocks; each block is paired with itself and the later columns."""
+    k = z.shape[1]
+    if k < 2:
+        return np.full(len(member), np.nan)
+    m = on.astype(float)
+    z2 = z * z
+    u = member.astype(float)  # (S, k)
+    gaps = _Gaps(on) if (~on).mean() <= SPARSE_GAPS else None
+    block = max(16, min(int(BLOCK_BYTES // (8 * k)), -(-k // 4)))  # >= 4 blocks: pairs i < j only
+    total, count = np.zeros(len(u)), np.zeros(len(u))
+    for a in range(0, k, block):
+        b = min(a + block, k)
+        c = b - a
+        left = np.concatenate([z[:, a:b], z2[:, a:b], m[:, a:b]], axis=1)  # (L, 3c)
+        if gaps is None:
+            own = left.T @ m[:, a:]  # rows: S_i, S_ii, n over the days j is on
+            other = [m[:, a:b].T @ x[:, a:] for x in (z, z2)]  # S_j, S_jj over the days i is on
+        else:  # the same sums: totals less the other asset's (few) missing days
+            own = left.sum(axis=0)[:, None] - gaps.times(slice(a, k), left).T
+            other = [x[:, a:].sum(axis=0)[None, :] - gaps.times(slice(a, b), x[:, a:]) for x in (z, z2)]
+        corr = z[:, a:b].T @ z[:, a:]  # S_ij, then the correlation in place
+        sx_i, sxx_i, n = own[:c], own[c:2 * c], own[2 * c:]
+        sx_j, sxx_j = other
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr *= n
+            corr -= sx_i * sx_j
+            sxx_i *= n
+            sxx_i -= sx_i * sx_i
+            sxx_j *= n
+            sxx_j -= sx_j * sx_j
+            sxx_i *= sxx_j
+            np.sqrt(sxx_i, out=sxx_i)
+            corr /= sxx_i
+        keep = n >= 3
+        keep &= np.isfinite(corr)
+        keep &= np.arange(a, k)[None, :] > np.arange(a, b)[:, None]  # pairs i < j
+        corr[~keep] = 0.0
+        total += ((u[:, a:b] @ corr) * u[:, a:]).sum(axis=1)
+        count += ((u[:, a:b] @ keep.astype(float)) * u[:, a:]).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)
+
+
+class _Gaps:
+    """The missing cells of an (L, k) mask: ``times(cols, x)`` = D[:, cols]' x with D
+    the 0/1 missing indicator, in time proportional to the missing cells of ``cols``
+    times the columns of x (scipy.sparse, imported only on this path)."""
+
+    def __init__(self, on: np.ndarray) -> None:
+        from scipy import sparse
+
+        self._dt = sparse.csr_matrix((~on).T.astype(float))  # (k, L)
+
+    def times(self, cols: slice, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self._dt[cols] @ x)
+
+
+def residual_correlation(resid: np.ndarray) -> np.ndarray:
+    """All pairwise correlations of estimation-window residuals, (B, L1, N) -> (B, N, N),
+    each pair over the days both have a residual (NaN with fewer than 3 common days).
+    For pooled studies, whose firm-events sharing a date are few columns of a chunk; the
+    event study's own KP r uses :func:`mean_residual_correlation`, which never forms the
+    B x N x N array."""
+    m = np.isfinite(resid).astype(float)
+    z = np.where(m > 0, resid, 0.0)
+    zt = np.swapaxes(z, 1, 2)
+    mt = np.swapaxes(m, 1, 2)
+    n = mt @ m  # common days
+    sx = zt @ m  # sum of x_i over days where j is present
+    sxx = (zt**2) @ m
+    sxy = zt @ z
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = n * sxy - sx * np.swapaxes(sx, 1, 2)
+        var_i = n * sxx - sx**2
+        corr = cov / np.sqrt(var_i * np.swapaxes(var_i, 1, 2))
+    return np.where(n >= 3, corr, np.nan)
