@@ -164,6 +164,9 @@ def build_report(
                                fingerprint=fp, labels=labels, recovery=rec)
     if stress is not None:
         sections += stress_sections(stress, colors)
+    backtests = _backtests(md, configs, files, warnings, say)
+    if backtests is not None:
+        sections.append(backtests)
     sections += appendix_sections(prov.settings)
     tables = _tables(sections)
     title = f"{(ev.title if ev else '') or event_id}: AI-demand shock report"
@@ -172,6 +175,22 @@ def build_report(
                + (f"; stress test of {len(files)} portfolio(s)" if stress is not None else ""))
     return Report(title, subject, tuple(sections), prov, tables, tuple(dict.fromkeys(warnings)),
                   view, stress, keywords=f"event study; {event_id}; stress test; AI demand")
+
+
+def _backtests(md, configs, files, warnings, say):
+    """The backtest page (the same calls and defaults as `stress backtest`)."""
+    from stress import analysis
+    from stress.report.backtest_section import backtest_section
+
+    say("backtests")
+    try:
+        var = analysis.backtest_var(md, configs, files)[0] if files else []
+        sens = analysis.backtest_sensitivity(md, configs, analysis.default_backtest_names(configs))
+        prop = analysis.backtest_propagation(md, configs)[0]
+    except (InputError, DataError) as exc:
+        warnings.append(f"backtest page left out: {exc}")
+        return None
+    return backtest_section(var, sens, prop)
 
 
 def _group_size(md, configs, event, spec, view, members, warnings):

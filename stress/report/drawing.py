@@ -44,7 +44,6 @@ def _percent_formatter():
         digits = 0
 
         def set_locs(self, locs):
-            self.locs = locs
             step = abs(locs[1] - locs[0]) * 100 if len(locs) > 1 else 1.0
             self.digits = next((d for d in range(4)
                                 if abs(round(step, d) - step) < 1e-6 * max(step, 1)), 4)
