@@ -25,7 +25,7 @@ from typing import Any
 from stress.errors import InputError
 from stress.portfolio.files import (
     _ALIASES, _OPTIONAL, CASH, KINDS, PortfolioFile, Position, _check_duplicates,
-    _check_weights, _csv_rows, _position, read_portfolio,
+    _check_weights, _csv_rows, _position, read_portfolio, read_text_file,
 )
 
 BOOK_FILES = (".csv", ".yaml", ".yml")
@@ -70,12 +70,7 @@ def read_books(path: str | Path, *, merge_duplicates: bool = False,
 
 # ---- readers: (header, [(line or row number, cells)], header line) --------------------
 def _csv_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], int]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a text file (UTF-8 expected)") from None
+    text = read_text_file(path)
     rows = [(n, r) for n, r in _csv_rows(path, text) if any(c.strip() for c in r)]
     rows = [(n, r) for n, r in rows if not r[0].lstrip().startswith("#")]
     if not rows:

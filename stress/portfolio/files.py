@@ -86,12 +86,7 @@ def read_portfolio(
     that do not sum to 1.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a text file (UTF-8 expected)") from None
+    text = read_text_file(path)
     if path.suffix.lower() in (".yaml", ".yml"):
         pf = _parse_yaml(path, text)
     else:
@@ -326,3 +321,14 @@ def _check_weights(pf: PortfolioFile, cash_remainder: bool) -> PortfolioFile:
             + (" (negative: borrowed)" if gap < 0 else ""))
     return replace(pf, cash=pf.cash + gap, cash_line=pf.cash_line,
                    warnings=pf.warnings + (note,))
+
+
+def read_text_file(path: Path) -> str:
+    """A book file's text (UTF-8, a BOM dropped); one InputError line when it cannot be
+    read or is not text."""
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a text file (UTF-8 expected)") from None
