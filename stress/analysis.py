@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
-from stress.errors import DataError, InputError, StressError
+from stress.errors import InputError, StressError
 
 if TYPE_CHECKING:  # pragma: no cover
     from stress.config import Configs

@@ -219,7 +219,7 @@ def test_stress_pages_render_on_letter(tmp_path):
 
     from stress.report.doc import DocInfo, write_document
     from stress.report.layout import group_colors
-    from stress.report.sections import stress_sections
+    from stress.report.sections_stress import stress_sections
 
     view = synthetic_stress()
     sections = stress_sections(view, group_colors(["ai_power", "utilities", "renewables", "brand_new"]))

@@ -18,7 +18,6 @@ naming the file and the cause.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from contextlib import contextmanager

@@ -131,6 +131,18 @@ METHODS: tuple[tuple[str, Sequence[str]], ...] = (
         "stressed: day 0 and the sessions after. When the tail holds less than one observation "
         "(T (1 - alpha) < 1), historical ES equals VaR: the worst P&L of the window.",
     )),
+    ("Backtests", (
+        "Sensitivity, leave one event out: b_(-e) from the other events, predicted AR b_(-e) s_e "
+        "with its 90% WLS prediction band; out-of-sample R^2 = 1 - sum (y - yhat)^2 / sum y^2.",
+        "VaR: exceptions I_t = 1{loss_t > VaR_t}; Kupiec LR_pof = -2 ln[(1-p)^(n-x) p^x / "
+        "((1-x/n)^(n-x) (x/n)^x)] ~ chi2(1); Christoffersen LR_ind from the 2x2 transition "
+        "counts ~ chi2(1), LR_cc = LR_pof + LR_ind ~ chi2(2).",
+        "Basel traffic light: exceptions at 99% in the last 250 days, green 0-4, yellow 5-9, red 10+.",
+        "ES (Acerbi and Szekely 2014): Z2 = 1 - sum_t loss_t I_t / (T (1 - alpha) ES_t), below 0 "
+        "when losses beyond VaR exceed the forecast ES; its critical value simulated under the model.",
+        "Propagation: the share of the propagated assets whose actual day-0 return lies inside "
+        "the 90% conditional band; Mahalanobis distance of the conditioning moves.",
+    )),
     ("Reverse stress", (
         "AI shock: P&L(k) = c + k p with p the P&L per DeepSeek unit; k = -(loss + c) / p. "
         "Not attainable when a held asset's return b_i k + beta_i m falls below -100%.",

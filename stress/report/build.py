@@ -108,7 +108,8 @@ def build_report(
     from stress.eventstudy import EventStudySpec
     from stress.report.event_view import event_view
     from stress.report.appendix import appendix_sections
-    from stress.report.sections import event_sections, stress_sections
+    from stress.report.sections import event_sections
+    from stress.report.sections_stress import stress_sections
     from stress.report.summary import summary_section
     from stress.report.words import event_findings, stress_findings
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Mapping
 from stress.report.drawing import inset, note, percent_axis
 from stress.fmt import num, pct, pval, stars, window
 from stress.report.layout import INK, MUTED, color_of, sub_rect
-from stress.report.tables import Column, draw_table
+from stress.report.tables import Column
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -243,13 +243,10 @@ def size_frame(view: "EventView") -> "pd.DataFrame | None":
     return out[["window"] + [k for k, _, _ in TESTS if k in out.columns]]
 
 
-def draw_placebo(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[str, str],
-                 size_table: bool = True) -> None:
-    """One histogram per group of the placebo CAARs, the event's CAAR marked; under it
-    the size check (how often each test rejects on the placebo sessions)."""
+def draw_placebo(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[str, str]) -> None:
+    """One histogram per group of the placebo CAARs, the event's CAAR marked (the size
+    check is a table of its own on the page)."""
     import numpy as np
-
-    from stress.report.views import TESTS
 
     pl = view.placebo
     present = set(pl["group"]) if len(pl) else set()
@@ -258,9 +255,7 @@ def draw_placebo(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[s
     if not groups:
         fig.text(rect[0], rect[1] + rect[3], "No placebo run (--placebo 0).", va="top")
         return
-    size = size_frame(view) if size_table else None
-    table_h = (40 + 22 * (len(size) + 1)) / fh if size is not None else 0.0
-    area = (rect[0], rect[1] + table_h, rect[2], rect[3] - table_h)
+    area = rect
     main = view.main_tests()
     n = len(groups)
     ncol = 1 if n <= 3 else 2
@@ -301,29 +296,15 @@ def draw_placebo(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[s
         y -= note(fig, rect[0], y, "The histogram pools all assets of the study. Empirical p of "
                   "each group's CAAR on the same placebo sessions: " + "; ".join(gp) + ".", rect[2])
         y -= 8 / fh
-    if size is not None:
-        labels = {k: lb for k, lb, _ in TESTS}
-        lv = float(view.size["level"].iloc[0])
-        fig.text(rect[0], y - 4 / fh, f"Size check: share of placebo sessions on which each test "
-                 f"rejects at {lv:.0%} (all assets; ideally {lv:.0%})",
-                 fontsize=9, weight="bold", va="top")
-        cols = [Column("window", "Window", align="left")] + [
-            Column(k, labels[k], lambda v: pct(v, 0, sign=False)) for k in size.columns[1:]]
-        shade = {(i, k): "#fde0dd" for i in range(len(size)) for k in size.columns[1:]
-                 if size.iloc[i][k] > 2 * lv}
-        trect = (rect[0], rect[1], rect[2], y - 22 / fh - rect[1])
-        draw_table(fig, trect, size, cols, cell_colors=shade, stretch=True)
 
 
 # ---- page 6: rebound -------------------------------------------------------------------
-def draw_rebound(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[str, str],
-                 table: bool = True) -> None:
-    """CAR from day 0 to the last horizon per group, horizons marked; a table of shares."""
-    import pandas as pd
-
+def draw_rebound(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[str, str]) -> None:
+    """CAR from day 0 to the last horizon per group, horizons marked (the page puts the
+    words and the table beside it)."""
     reb = view.rebound
     groups = [g for g in view.groups.index if g in set(reb["group"])]
-    ax = fig.add_axes(inset(fig, sub_rect(rect, 0, 0.36 if table else 0, 1, 1), top=22))
+    ax = fig.add_axes(inset(fig, rect, top=22))
     horizons = sorted(set(view.recovered["horizon"])) if len(view.recovered) else []
     for g in groups:
         p = reb[reb["group"] == g]
@@ -339,19 +320,3 @@ def draw_rebound(fig: "Figure", rect: Rect, view: "EventView", colors: Mapping[s
     ax.set_ylabel("CAAR since day 0 (%)")
     percent_axis(ax, "y")
     ax.legend(loc="best", ncol=2 if len(groups) > 3 else 1)
-    if table and len(view.recovered):
-        wide = view.recovered.pivot(index="group", columns="horizon", values="share")
-        wide = wide.reindex([g for g in view.groups.index if g in wide.index])
-        day0 = reb[reb["day"] == 0].set_index("group")["car"]
-        tab = pd.DataFrame({"label": [view.groups.loc[g, "label"] for g in wide.index],
-                            "day0": [day0.get(g, float("nan")) for g in wide.index]})
-        cols = [Column("label", "Group", align="left", wrap=34), Column("day0", "Day-0 CAAR", pct)]
-        for h in wide.columns:
-            tab[f"h{h}"] = wide[h].to_numpy()
-            cols.append(Column(f"h{h}", f"Recovered by +{h}", lambda v: pct(v, 0, sign=False)))
-        fig.text(rect[0], rect[1] + 0.30 * rect[3], "Share of the day-0 move recovered "
-                 "(100% = back to the pre-event level; negative = the move extended; "
-                 "'-' = day-0 move not significant, KP p >= 0.05)",
-                 fontsize=8.5, weight="bold", va="bottom")
-        tcolors = {(i, "label"): color_of(g, colors) for i, g in enumerate(wide.index)}
-        draw_table(fig, sub_rect(rect, 0, 0, 1, 0.29), tab, cols, stretch=True, text_colors=tcolors)

@@ -6,17 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping
 
-from stress.report.drawing import inset, note, percent_axis
+from stress.report.drawing import inset, percent_axis
 from stress.fmt import pct
 from stress.report.layout import INK, color_of, sub_rect
-from stress.report.tables import (
-    Column,
-    block_rules,
-    draw_table,
-    fit_table,
-    once_per_block,
-    table_height,
-)
+from stress.report.tables import Column, draw_table, fit_table, once_per_block
 from stress.report.text import measure, wrap
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -258,13 +251,12 @@ def var_table(view: "StressView") -> "pd.DataFrame":
     return pd.DataFrame(rows)
 
 
-def draw_var(fig: "Figure", rect: Rect, view: "StressView", table: bool = True) -> None:
+def draw_var(fig: "Figure", rect: Rect, view: "StressView") -> None:
     """Bars: VaR and ES at the highest level, before (light) and stressed (dark), one
-    method; below, every method and level in a table."""
+    method (every method and level is the page's table)."""
     import numpy as np
 
     v = view.var
-    fh = fig.get_size_inches()[1] * 72
     if v.empty:
         fig.text(rect[0], rect[1] + rect[3], "No VaR computed.", va="top")
         return
@@ -273,8 +265,7 @@ def draw_var(fig: "Figure", rect: Rect, view: "StressView", table: bool = True) 
     level = float(v["level"].max())
     sel = v[(v["method"] == show) & (v["level"] == level)].set_index("portfolio")
     ports = list(dict.fromkeys(v["portfolio"]))
-    area = sub_rect(rect, 0, 0.60 if table else 0, 1, 1)
-    ax = fig.add_axes(inset(fig, area, left=52, bottom=40, right=8, top=40))
+    ax = fig.add_axes(inset(fig, rect, left=52, bottom=40, right=8, top=40))
     x = np.arange(len(ports))
     bars = [("var_before", "#f4a582", f"VaR {level:.0%} before"),
             ("var_stress", "#d6604d", f"VaR {level:.0%} stressed"),
@@ -291,28 +282,6 @@ def draw_var(fig: "Figure", rect: Rect, view: "StressView", table: bool = True) 
     ax.set_title(f"{show.capitalize()} VaR and ES at {level:.0%} by portfolio", loc="left", pad=22)
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=4, fontsize=7, borderaxespad=0.2)
     ax.grid(axis="x", visible=False)
-    if not table:
-        return
-    tab = var_table(view)
-    rules = block_rules(tab["portfolio"])
-    tab["portfolio"] = once_per_block(tab["portfolio"], tab["portfolio"])
-    f = lambda a: pct(a, 1, sign=False)  # noqa: E731
-    cols = [Column("portfolio", "Portfolio", align="left", wrap=18),
-            Column("method", "Method", align="left")]
-    for lv in sorted(set(v["level"])):
-        k = f"{lv * 100:.0f}"
-        cols += [Column(f"var{k}_before", f"VaR {k}% before", f, wrap=8),
-                 Column(f"var{k}_stress", f"VaR {k}% stressed", f, wrap=8),
-                 Column(f"es{k}_before", f"ES {k}% before", f, wrap=8),
-                 Column(f"es{k}_stress", f"ES {k}% stressed", f, wrap=8)]
-    trect = sub_rect(rect, 0, 0.08, 1, 0.57)
-    fit = draw_table(fig, trect, tab, cols, max_font=7.5, min_font=5.5, rules_after=rules,
-                     stretch=True)
-    y = trect[1] + trect[3] - table_height(fit) / fh - 4 / fh
-    extra = "" if fit.rows_fit == len(tab) else f" {len(tab) - fit.rows_fit} more rows in var_es.csv."
-    note(fig, rect[0], y, "Losses over the horizon as a share of NAV. VaR: the loss exceeded "
-         "with the given tail probability; ES: the average loss beyond it (with the fractional "
-         "tail atom). Regimes: " + "; ".join(view.notes) + "." + extra, rect[2])
 
 
 # ---- reverse stress --------------------------------------------------------------------

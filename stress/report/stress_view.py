@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 import pandas as pd
 
 from stress.report.views import StressView
+from stress.scenarios.result import thin_tail_note
 
 if TYPE_CHECKING:  # pragma: no cover
     from stress.scenarios.result import RunResult
@@ -183,7 +184,9 @@ def _var(result: "RunResult", names: list[str], regime: str) -> tuple[pd.DataFra
         nav = run.book.nav
         for method in normal.var:
             for a in normal.var[method]:
-                why = "; ".join(r for r in (normal.reasons[0], stressed.reasons[0]) if r)
+                thin = [thin_tail_note(method, rv.n_obs, rv.horizon, a) for rv in (normal, stressed)]
+                thin = [f"{lab}: {t}" for lab, t in zip(("before", "stressed"), thin) if t]
+                why = "; ".join(r for r in (normal.reasons[0], stressed.reasons[0], *thin) if r)
                 rows.append({
                     "portfolio": name, "method": method, "level": float(a),
                     "var_before": float(normal.var[method][a][0]) / nav,

@@ -143,7 +143,7 @@ class BookRun:
                                  "n_obs": rv.n_obs, "horizon": rv.horizon, "method": method,
                                  "confidence": a, "var": var, "es": es, "var_pct": var / book.nav,
                                  "es_pct": es / book.nav, "reason": rv.reasons[0],
-                                 "note": _thin_tail(method, rv.n_obs, rv.horizon, a)})
+                                 "note": thin_tail_note(method, rv.n_obs, rv.horizon, a)})
         return rows
 
     def reverse_row(self) -> dict[str, Any] | None:
@@ -272,7 +272,7 @@ class RunResult:
         return "\n".join(lines)
 
 
-def _thin_tail(method: str, n_obs: int, horizon: int, confidence: float) -> str:
+def thin_tail_note(method: str, n_obs: int, horizon: int, confidence: float) -> str:
     """The caveat of a historical ES whose tail holds less than one observation: it then
     equals the VaR (the single worst P&L of the window)."""
     n = n_obs - horizon + 1

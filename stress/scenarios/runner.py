@@ -33,8 +33,6 @@ from stress.scenarios.reverse import reverse_stress
 from stress.scenarios.stressvar import regime_var
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
     from stress.market import MarketData
     from stress.sensitivity.result import SensitivityInput
 

@@ -19,7 +19,6 @@ that the engine never needs all S rows at once:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
