@@ -10,15 +10,18 @@ assets for BMP). Formulas and references: docs/methods.md, "Event studies".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
 from stress.distributions import norm_sf, t_sf
 from stress.eventstudy.correlation import mean_residual_correlation
+from stress.eventstudy.ranking import centred_ranks, decode_centred, rank_codes, rank_dtype, ranks
 
 #: The tests, in the order they are reported.
 TESTS = ("patell", "bmp", "kp", "crude", "rank", "gsign")
+
+__all__ = ["TESTS", "Baseline", "aggregate_tests", "baseline", "usable", "ranks", "centred_ranks",
+           "rank_codes", "rank_dtype", "decode_centred"]
 
 
 def _p_normal(z: np.ndarray) -> np.ndarray:
@@ -27,116 +30,6 @@ def _p_normal(z: np.ndarray) -> np.ndarray:
 
 def _p_t(t: np.ndarray, df: np.ndarray) -> np.ndarray:
     return 2.0 * t_sf(np.abs(t), df)
-
-
-def _days_last(values: np.ndarray | Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """A new contiguous (B, N, L) array of (B, L, N) ``values`` or of blocks (B, Lj, N)
-    joined along the days axis, every non-finite value set to NaN; and the number of
-    finite values per row, (B, N, 1)."""
-    blocks = [values] if isinstance(values, np.ndarray) else list(values)
-    b, _, n = blocks[0].shape
-    v = np.empty((b, n, sum(x.shape[1] for x in blocks)))
-    start = 0
-    for x in blocks:
-        v[:, :, start:start + x.shape[1]] = np.swapaxes(x, 1, 2)
-        start += x.shape[1]
-    fin = np.isfinite(v)
-    m = fin.sum(axis=-1, keepdims=True)
-    if (m < v.shape[-1]).any():
-        v[~fin] = np.nan
-    return v, m
-
-
-def _sorted_ranks(srt: np.ndarray) -> np.ndarray | None:
-    """Ranks (1 = smallest, ties averaged) of the values of rows sorted along the last
-    axis, position by position: None if no row has ties (the rank is then k + 1), else
-    (first + last) / 2 + 1 over the positions k of each run of equal values (NaN never
-    equals, so NaNs never tie)."""
-    tie = srt[..., 1:] == srt[..., :-1]  # position k + 1 equals position k
-    if not tie.any():
-        return None
-    n_pos = srt.shape[-1]
-    pos = np.arange(n_pos)
-    no = np.zeros(srt.shape[:-1] + (1,), dtype=bool)
-    first = np.maximum.accumulate(np.where(np.concatenate([no, tie], axis=-1), 0, pos), axis=-1)
-    last = np.flip(np.minimum.accumulate(
-        np.flip(np.where(np.concatenate([tie, no], axis=-1), n_pos, pos), axis=-1), axis=-1), axis=-1)
-    return (first + last) / 2.0 + 1.0
-
-
-def _ranks_days_last(v: np.ndarray, m: np.ndarray, centred: bool) -> np.ndarray:
-    """Ranks along the last axis of (B, N, L) ``v`` with ``m`` (B, N, 1) finite values
-    each (from :func:`_days_last`), or U - 1/2 with U = K / (M + 1) if ``centred``;
-    NaN where missing. Overwrites and returns ``v``.
-
-    One argsort; the ranks are formed in sorted order (where ties are runs of equal
-    neighbours and the M non-missing values come first) and scattered back."""
-    order = np.argsort(v, axis=-1)  # NaN sort last
-    val = np.take_along_axis(v, order, axis=-1)  # sorted values, then overwritten by ranks
-    tied = _sorted_ranks(val)
-    val[...] = np.arange(1.0, v.shape[-1] + 1.0) if tied is None else tied
-    if centred:
-        val /= m + 1.0
-        val -= 0.5
-    if (m < v.shape[-1]).any():
-        val[np.arange(v.shape[-1]) >= m] = np.nan  # the missing values, sorted last
-    np.put_along_axis(v, order, val, axis=-1)
-    return v
-
-
-def ranks(values: np.ndarray) -> np.ndarray:
-    """Ranks along axis 1 (1 = smallest), ties averaged, NaN kept as NaN: (B, L, N).
-    Non-finite values count as missing. The result is a (B, L, N) view of (B, N, L)."""
-    return np.swapaxes(_ranks_days_last(*_days_last(values), centred=False), 1, 2)
-
-
-def centred_ranks(values: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
-    """Standardised ranks minus one half, U_it - 1/2 with U_it = K_it / (M_i + 1), K_it
-    the rank of day t (ties averaged) among asset i's M_i non-missing values:
-    (B, L, N) -> (B, L, N), NaN where missing.
-
-    ``values`` may be a sequence of (B, Lj, N) blocks, ranked as their concatenation
-    along the days axis (without a concatenated copy)."""
-    return np.swapaxes(_ranks_days_last(*_days_last(values), centred=True), 1, 2)
-
-
-def rank_codes(values: np.ndarray | Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Compact ranks of (B, L, N) ``values`` (or (B, Lj, N) blocks joined along days):
-    twice the rank (ties averaged, so a whole number) as small integers, -1 where
-    missing, (B, L, N) (a view of a (B, N, L) array); and ``m`` (B, N) the non-missing
-    values per asset. :func:`decode_centred` turns them into :func:`centred_ranks`
-    exactly, at a quarter (int16) of the memory of the float ranks."""
-    v, m = _days_last(values)
-    order = np.argsort(v, axis=-1)  # NaN sort last
-    val = np.take_along_axis(v, order, axis=-1)
-    del v
-    tied = _sorted_ranks(val)
-    n_pos = val.shape[-1]
-    dtype = rank_dtype(n_pos)
-    twice = (2 * np.arange(1, n_pos + 1)).astype(dtype) if tied is None else (2.0 * tied).astype(dtype)
-    codes = np.empty(val.shape, dtype=dtype)
-    del val, tied
-    if twice.ndim == 1:
-        twice = np.broadcast_to(twice, codes.shape).copy()
-    if (m < n_pos).any():
-        twice[np.broadcast_to(np.arange(n_pos) >= m, twice.shape)] = -1  # the missing, sorted last
-    np.put_along_axis(codes, order, twice, axis=-1)
-    return np.swapaxes(codes, 1, 2), m[..., 0]
-
-
-def rank_dtype(n_days: int) -> type:
-    """The integer type of :func:`rank_codes` over ``n_days`` days: int16 up to 16,383."""
-    return np.int16 if 2 * n_days < np.iinfo(np.int16).max else np.int32
-
-
-def decode_centred(codes: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """U - 1/2 with U = K / (M + 1) from :func:`rank_codes` (B, L, N), (B, N): (B, L, N)
-    float, NaN where missing; equal to :func:`centred_ranks` bit for bit."""
-    u = codes / 2.0
-    u /= m[:, None, :] + 1.0
-    u -= 0.5
-    u[codes < 0] = np.nan
-    return u
 
 
 def usable(include: np.ndarray, car: np.ndarray, var_car: np.ndarray) -> np.ndarray:
