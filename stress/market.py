@@ -37,17 +37,26 @@ def session_returns(
         raise DataError(f"no prices for the market index {market} (its sessions are the trading "
                         f"calendar): run `stress prices fetch {market}` or import it")
     on = closes[market].notna().to_numpy()
-    warnings: list[str] = []
-    if not on.all():
-        off = closes.loc[~on].drop(columns=[market])
-        counts = off.notna().sum()
-        for t in counts.index[counts.to_numpy() > 0]:
-            days = off.index[off[t].notna().to_numpy()]
-            shown = ", ".join(f"{d:%Y-%m-%d}" for d in days[:3]) + (", ..." if len(days) > 3 else "")
-            warnings.append(f"{t}: {len(days)} price(s) on days without a {market} session left "
-                            f"out ({shown})")
+    warnings = off_session_warnings(closes, on, market)
     on_sessions = closes.loc[on]
-    return on_sessions, to_returns(on_sessions, kind), tuple(warnings)
+    return on_sessions, to_returns(on_sessions, kind), warnings
+
+
+def off_session_warnings(closes: pd.DataFrame, on, market: str) -> tuple[str, ...]:
+    """The warnings of :func:`session_returns` for the prices of ``closes`` on rows that
+    are not ``market`` sessions (``on`` (n_days,) False): per ticker, the count and first
+    dates left out."""
+    if on.all():
+        return ()
+    warnings = []
+    off = closes.loc[~on].drop(columns=[market])
+    counts = off.notna().sum()
+    for t in counts.index[counts.to_numpy() > 0]:
+        days = off.index[off[t].notna().to_numpy()]
+        shown = ", ".join(f"{d:%Y-%m-%d}" for d in days[:3]) + (", ..." if len(days) > 3 else "")
+        warnings.append(f"{t}: {len(days)} price(s) on days without a {market} session left "
+                        f"out ({shown})")
+    return tuple(warnings)
 
 
 @dataclass(frozen=True)

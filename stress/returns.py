@@ -21,10 +21,17 @@ def to_returns(prices: pd.DataFrame, kind: ReturnKind = "simple") -> pd.DataFram
     ``simple``: r_t = P_t / P_{t-1} - 1; ``log``: r_t = ln(P_t / P_{t-1}).
     The first row (no previous price) is dropped.
     """
+    out = price_returns(prices.to_numpy(dtype=float), kind)
+    return pd.DataFrame(out, index=prices.index[1:], columns=prices.columns)
+
+
+def price_returns(values: np.ndarray, kind: ReturnKind = "simple") -> np.ndarray:
+    """:func:`to_returns` on an array: prices (n_days, ...) -> returns (n_days - 1, ...)."""
     if kind not in ("simple", "log"):
         raise ValueError(f"returns must be 'simple' or 'log', not {kind!r}")
-    values = prices.to_numpy(dtype=float)
     ratio = values[1:] / values[:-1]
-    out = ratio - 1.0 if kind == "simple" else np.log(ratio)
-    return pd.DataFrame(out, index=prices.index[1:], columns=prices.columns)
+    if kind == "simple":
+        ratio -= 1.0
+        return ratio
+    return np.log(ratio, out=ratio)
 

@@ -81,11 +81,17 @@ def fit_normal(y: np.ndarray, x: np.ndarray, model: str) -> Fit:
     p = design.shape[-1]
     k = p
     row_ok = np.isfinite(design).all(axis=-1) & np.isfinite(offset)
-    mask = np.isfinite(y) & row_ok[..., None]
-    design = np.where(row_ok[..., None], design, 0.0)
-    target = y - np.where(row_ok, offset, 0.0)[..., None]  # (B, L1, N), zero off the mask:
-    np.copyto(target, 0.0, where=~mask)  # full-size arrays are few and reused in place
-    n_est = mask.sum(axis=1)
+    mask = np.isfinite(y)
+    complete = bool(row_ok.all()) and bool(mask.all())  # no gap: the masked steps change nothing
+    if complete and not offset.any():
+        target = y  # read only: y - 0 is y
+    else:
+        mask &= row_ok[..., None]
+        design = np.where(row_ok[..., None], design, 0.0)
+        target = y - np.where(row_ok, offset, 0.0)[..., None]  # (B, L1, N), zero off the mask:
+        if not complete:
+            np.copyto(target, 0.0, where=~mask)  # full-size arrays are few and reused in place
+    n_est = np.full((b, n), l1) if complete else mask.sum(axis=1)
     if p:
         outer = (design[..., :, None] * design[..., None, :]).reshape(b, l1, p * p)
         a = np.matmul(np.swapaxes(mask.astype(float), 1, 2), outer).reshape(b, n, p, p)
@@ -104,11 +110,14 @@ def fit_normal(y: np.ndarray, x: np.ndarray, model: str) -> Fit:
     else:
         ainv = np.zeros((b, n, 0, 0))
         params = np.zeros((b, n, 0))
-        resid = target
+        resid = target if target is not y else y.copy()
         ok = n_est > 0
-    np.copyto(resid, 0.0, where=~mask)
+    if not complete:
+        off = ~mask
+        np.copyto(resid, 0.0, where=off)
     ssr = np.einsum("bln,bln->bn", resid, resid)
-    np.copyto(resid, np.nan, where=~mask)
+    if not complete:
+        np.copyto(resid, np.nan, where=off)
     dof = n_est - k
     with np.errstate(invalid="ignore", divide="ignore"):
         sigma = np.sqrt(ssr / dof)

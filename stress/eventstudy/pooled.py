@@ -19,6 +19,7 @@ import pandas as pd
 
 from stress.errors import DataError, InputError
 from stress.eventstudy import robust
+from stress.eventstudy.align import align, locate
 from stress.eventstudy.batch import event_period, run_batch
 from stress.eventstudy.multiple import adjust
 from stress.eventstudy.pairs import FirmEvent
@@ -45,8 +46,6 @@ def run_pooled_study(
     ``signed``: multiply the abnormal returns of ``down`` events by -1 so that "AI demand
     up" is positive across the pool (control and unknown directions are not flipped).
     """
-    from stress.eventstudy.study import _locate, _panel
-
     spec = spec or EventStudySpec()
     if not firm_events:
         raise InputError("no firm-events to study")
@@ -56,7 +55,7 @@ def run_pooled_study(
     for fe in firm_events:
         if fe.ticker not in have:
             raise DataError(f"{fe.where}: no prices for {fe.ticker}")
-    panel = _panel(closes, tickers, spec, None)
+    panel, _ = align(closes, tickers, spec)
     col = {t: j for j, t in enumerate(panel.tickers)}
     warnings = list(panel.warnings)
 
@@ -64,16 +63,17 @@ def run_pooled_study(
     pos, seen = [], {}
     for fe in firm_events:
         try:
-            day0, shifted, note = _locate(fe, panel)[:3]
+            loc = locate(fe.date, panel.calendar)
         except InputError as exc:
             raise InputError(f"{fe.where}: {fe.ticker}: {exc}") from None
+        day0 = loc.day0
         key = (fe.ticker, day0)
         if key in seen:
             raise InputError(f"{fe.where}: {fe.ticker} on day 0 {day0:%Y-%m-%d} twice (also {seen[key]})")
         seen[key] = fe.where
-        if shifted:
-            warnings.append(f"{fe.where}: {fe.ticker}: {note}")
-        pos.append(int(panel.rets.index.get_loc(day0)))
+        if loc.shifted:
+            warnings.append(f"{fe.where}: {fe.ticker}: {loc.note}")
+        pos.append(loc.pos)
     pos = np.array(pos)
     upos, b_of = np.unique(pos, return_inverse=True)
     j_of = np.array([col[fe.ticker] for fe in firm_events])
@@ -100,7 +100,7 @@ def run_pooled_study(
 
     with np.errstate(invalid="ignore", divide="ignore"):
         sar_est = sign[:, None] * fits.resid / sigma[:, None]  # (K, L1)
-    days0 = [f"{d:%Y-%m-%d}" for d in panel.rets.index[pos]]
+    days0 = [f"{d:%Y-%m-%d}" for d in panel.index[pos]]
     labels = np.array([fe.event for fe in firm_events])
     scopes: list[tuple[str, str, np.ndarray]] = [("all", "all", np.ones(len(firm_events), dtype=bool))]
     for ev in dict.fromkeys(labels.tolist()):

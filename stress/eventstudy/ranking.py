@@ -171,5 +171,6 @@ def decode_centred(codes: np.ndarray, m: np.ndarray) -> np.ndarray:
     u = codes / 2.0
     u /= m[:, None, :] + 1.0
     u -= 0.5
-    u[codes < 0] = np.nan
+    if (m < codes.shape[1]).any():  # some values missing (codes -1)
+        u[codes < 0] = np.nan
     return u

@@ -65,23 +65,34 @@ def baseline(resid: np.ndarray, u: np.ndarray, n_est: np.ndarray, include: np.nd
     inc = np.asarray(include, dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         # Brown-Warner crude dependence: AAR_t over the included assets with a residual
-        on = np.isfinite(resid) & inc[:, None, :]
-        cnt = on.sum(axis=2)  # (B, L1)
-        aar = np.where(cnt > 0, np.sum(resid, axis=2, where=on) / np.maximum(cnt, 1), np.nan)
+        cnt, total = _daily_sums(resid, inc)  # (B, L1)
+        aar = np.where(cnt > 0, total / np.maximum(cnt, 1), np.nan)
         m_days = np.isfinite(aar).sum(axis=1)
         aar_mean = np.nansum(aar, axis=1) / m_days
         sd_aar = np.sqrt(np.nansum((aar - aar_mean[:, None]) ** 2, axis=1) / (m_days - 1))
 
         # rank test: Z_t = sum_i (U_it - 1/2) / sqrt(N_t), S = sqrt(mean Z_t^2)
-        ok = np.isfinite(u) & inc[:, None, :]
-        n_t = ok.sum(axis=2)  # (B, L)
-        zt = np.where(n_t > 0, np.sum(u, axis=2, where=ok) / np.sqrt(np.maximum(n_t, 1)), np.nan)
+        n_t, total = _daily_sums(u, inc)  # (B, L)
+        zt = np.where(n_t > 0, total / np.sqrt(np.maximum(n_t, 1)), np.nan)
         s_rank = np.sqrt(np.nansum(zt**2, axis=1) / np.isfinite(zt).sum(axis=1))
 
         pos_share = (resid > 0).sum(axis=1) / n_est  # NaN > 0 is False
     if r is None:
         r = mean_residual_correlation(resid, inc)
     return Baseline(r, sd_aar, m_days, zt, s_rank, pos_share)
+
+
+def _daily_sums(values: np.ndarray, inc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per event and day, the count and the sum of the finite ``values`` (B, L, N) of the
+    assets in ``inc`` (B, N): (B, L) each. When every included value is finite (the sum
+    says so: a NaN or inf would make it non-finite) the count is the number of included
+    assets and no finiteness mask is built; the sums are the same either way."""
+    sel = inc[:, None, :]
+    total = np.sum(values, axis=2, where=sel)
+    if np.isfinite(total).all():
+        return np.broadcast_to(inc.sum(axis=1)[:, None], total.shape), total
+    on = np.isfinite(values) & sel
+    return on.sum(axis=2), np.sum(values, axis=2, where=on)
 
 
 def aggregate_tests(
