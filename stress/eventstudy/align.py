@@ -102,8 +102,8 @@ def align(closes: Any, tickers: Iterable[str], spec: EventStudySpec,
     col = {t: j for j, t in enumerate(needed)}
     panel = Panel(
         tickers, groups, {name: np.array([t in set(m) for t in tickers]) for name, m in groups.items()},
-        calendar, ret_index, lo, rets[:, [col[t] for t in tickers]], rets[:, [col[t] for t in spec.regressors]],
-        rets[:, 0], span, horizon, tuple(warnings),
+        calendar, ret_index, lo, _columns(rets, [col[t] for t in tickers]),
+        _columns(rets, [col[t] for t in spec.regressors]), rets[:, 0], span, horizon, tuple(warnings),
     )
     return panel, located
 
@@ -145,27 +145,35 @@ def _span(spec: EventStudySpec) -> tuple[Window, int]:
 
 def _checked(closes: Any, needed: list[str]) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex]:
     """``closes`` with rows in date order (the same frame when already sorted), the
-    positions of the ``needed`` tickers among its columns (names matched in upper case)
-    and the dates. A DataError when a needed ticker has no price at all. Only the
-    needed columns are kept when some column is not float."""
+    positions of the ``needed`` tickers among its columns and the dates. A column named
+    exactly as a ticker is that ticker's, else the first whose name in upper case is.
+    Only the needed columns are kept when some other column is not numeric. A DataError
+    when a needed ticker has no price at all."""
     if not isinstance(closes, pd.DataFrame) or closes.empty:
         raise DataError("no prices given for the event study")
-    where: dict[str, int] = {}
-    for j, c in enumerate(closes.columns.tolist()):
-        where.setdefault(str(c).upper(), j)
-    have = [t for t in needed if t in where]
-    cols = np.array([where[t] for t in have], dtype=np.intp)
-    if not all(dt == np.float64 for dt in closes.dtypes):
+    found = closes.columns.get_indexer(needed) if closes.columns.is_unique else np.full(len(needed), -1)
+    if (found < 0).any():
+        where: dict[str, int] = {}
+        for j, c in enumerate(closes.columns.tolist()):
+            where.setdefault(str(c).upper(), j)
+        found = np.array([j if j >= 0 else where.get(t, -1) for t, j in zip(needed, found)])
+    have = [t for t, j in zip(needed, found) if j >= 0]
+    cols = found[found >= 0].astype(np.intp)
+    try:
+        last = _floats(closes.iloc[-1:])[0, cols]
+    except (TypeError, ValueError):  # a column that is not numeric: keep the needed ones
         closes, cols = closes.iloc[:, cols], np.arange(len(cols))
+        last = _floats(closes.iloc[-1:])[0, cols]
     index = pd.DatetimeIndex(closes.index)
     if not index.is_monotonic_increasing:
         order = np.argsort(index.asi8, kind="stable")
         closes, index = closes.iloc[order], index[order]
+        last = _floats(closes.iloc[-1:])[0, cols]
     # a ticker without any price: the last row first, the whole column only if empty there
-    empty = np.isnan(_floats(closes.iloc[-1:])[0, cols])
+    empty = np.isnan(last)
     if empty.any():
         empty[empty] = np.isnan(_floats(closes.iloc[:, cols[empty]])).all(axis=0)
-    missing = {t for t in needed if t not in where} | {t for t, e in zip(have, empty) if e}
+    missing = {t for t, j in zip(needed, found) if j < 0} | {t for t, e in zip(have, empty) if e}
     if missing:
         raise DataError(f"no prices for {' '.join(t for t in needed if t in missing)} in the data given to "
                         "the event study")
@@ -174,4 +182,14 @@ def _checked(closes: Any, needed: list[str]) -> tuple[pd.DataFrame, np.ndarray, 
 
 def _floats(data: pd.DataFrame | pd.Series) -> np.ndarray:
     """The values as float64, NaN where missing (also for nullable or integer columns)."""
-    return data.to_numpy(dtype=float, na_value=np.nan)
+    try:
+        return data.to_numpy(dtype=float)
+    except (TypeError, ValueError):  # pd.NA in a nullable column
+        return data.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _columns(values: np.ndarray, idx: list[int]) -> np.ndarray:
+    """Columns ``idx`` of ``values``: a view when they are consecutive."""
+    if idx and idx == list(range(idx[0], idx[0] + len(idx))):
+        return values[:, idx[0]:idx[0] + len(idx)]
+    return values[:, idx]

@@ -165,14 +165,15 @@ def run_batch(
         return one(slice(0, b))
     out = _allocate(b, n, l1, span, spec, regressors.shape[1])
 
-    def work(rows: slice) -> None:  # the chunks write disjoint rows
-        _store(out, one(rows), rows)
+    def work(rows: slice) -> None:  # the chunks write disjoint rows, the large arrays in place
+        _store(out, _run_batch(returns, regressors, day0[rows], spec, span, _views(out, rows)), rows)
 
     _in_chunks(work, b, size, threads, min_parallel, chunk_bytes)
     return _assemble(out, spec, span)
 
 
 _FIT = ("params", "ainv", "sigma", "n_est", "dof", "resid")
+_SMALL = ("params", "ainv", "sigma", "n_est", "dof")  # (B, N, ...): copied from each chunk
 _WIN = ("car", "var_car", "bhar")
 
 
@@ -192,16 +193,21 @@ def _allocate(b: int, n: int, l1: int, span: Window, spec: EventStudySpec, q: in
     }
 
 
+def _views(out: dict, rows: slice) -> dict:
+    """Rows ``rows`` of the batch's large arrays, for :func:`_run_batch` to write into
+    (``rank2`` in its (B, N, L) layout)."""
+    return {"resid": out["fit"]["resid"][rows], "ar_span": out["ar_span"][rows], "y_span": out["y_span"][rows],
+            "rank2": np.swapaxes(out["rank2"][rows], 1, 2)}
+
+
 def _store(out: dict, part: Batch, rows: slice) -> None:
-    """Copy a chunk's results into rows ``rows`` of the batch's arrays."""
-    for name in _FIT:
+    """Copy a chunk's small results into rows ``rows`` of the batch's arrays (the large
+    ones were written in place, see :func:`_views`)."""
+    for name in _SMALL:
         out["fit"][name][rows] = getattr(part.fit, name)
-    out["ar_span"][rows] = part.ar_span
-    out["y_span"][rows] = part.y_span
     for w, arrays in zip(part.windows, out["win"]):
         for name in _WIN:
             arrays[name][rows] = getattr(w, name)
-    out["rank2"][rows] = part.rank2
     out["n_ranked"][rows] = part.n_ranked
 
 
@@ -218,22 +224,25 @@ def _assemble(out: dict, spec: EventStudySpec, span: Window) -> Batch:
 
 
 def _run_batch(returns: np.ndarray, regressors: np.ndarray, day0: np.ndarray, spec: EventStudySpec,
-               span: Window) -> Batch:
+               span: Window, out: dict | None = None) -> Batch:
     """:func:`run_batch` of some dates on one thread, ``span`` already widened to the
-    event period."""
-    fit = fit_normal(gather(returns, day0, spec.estimation), gather(regressors, day0, spec.estimation), spec.model)
-    fit = drop_short(fit, spec.min_estimation)
+    event period; ``out``: arrays of these dates (:func:`_views`) the residuals, the
+    span's returns and abnormal returns and the rank codes are written into."""
+    big = out or {}
+    fit = fit_normal(gather(returns, day0, spec.estimation), gather(regressors, day0, spec.estimation), spec.model,
+                     out=big.get("resid"))
+    fit = drop_short(fit, spec.min_estimation, in_place=True)  # the residuals are this call's own
     period = event_period(spec.windows)
-    y = gather(returns, day0, span)
+    y = gather(returns, day0, span, out=big.get("y_span"))
     expected, design = expected_returns(fit, gather(regressors, day0, span))
-    ar = y - expected
+    ar = np.subtract(y, expected, out=big.get("ar_span"))
     out = []
     for w in spec.windows:
         sl = slice(w[0] - span[0], w[1] - span[0] + 1)
         car, var_car, bhar = window_stats(fit, y[:, sl], expected[:, sl], design[:, sl], spec.returns)
         out.append(WindowBatch(w, ar[:, sl], car, var_car, bhar, y[:, sl]))
     psl = slice(period[0] - span[0], period[1] - span[0] + 1)
-    rank2, n_ranked = rank_codes((fit.resid, ar[:, psl]))
+    rank2, n_ranked = rank_codes((fit.resid, ar[:, psl]), out=big.get("rank2"))
     return Batch(fit, span, ar, tuple(out), rank2, n_ranked, y)
 
 

@@ -42,16 +42,16 @@ class Fit:
     resid: np.ndarray
 
 
-def gather(values: np.ndarray, day0: np.ndarray, window: Window) -> np.ndarray:
-    """Rows ``day0 + a .. day0 + b`` of ``values`` (T, ...) for each day 0: (B, L, ...).
-    Rows before the first or after the last row are NaN."""
+def gather(values: np.ndarray, day0: np.ndarray, window: Window, out: np.ndarray | None = None) -> np.ndarray:
+    """Rows ``day0 + a .. day0 + b`` of ``values`` (T, ...) for each day 0: (B, L, ...),
+    written into ``out`` if given. Rows before the first or after the last row are NaN."""
     t = values.shape[0]
     idx = day0[:, None] + np.arange(window[0], window[1] + 1)[None, :]
     inside = (idx >= 0) & (idx < t)
     if inside.all():
-        return values[idx]
+        return np.take(values, idx, axis=0, out=out, mode="clip")  # in range: clip changes nothing
     padded = np.concatenate([values, np.full((1,) + values.shape[1:], np.nan)])
-    return padded[np.where(inside, idx, t)]
+    return np.take(padded, np.where(inside, idx, t), axis=0, out=out, mode="clip")
 
 
 def _design(model: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,11 +70,12 @@ def _design(model: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     raise ValueError(f"unknown model {model!r}")
 
 
-def fit_normal(y: np.ndarray, x: np.ndarray, model: str) -> Fit:
+def fit_normal(y: np.ndarray, x: np.ndarray, model: str, out: np.ndarray | None = None) -> Fit:
     """Fit the model of normal returns on the estimation window.
 
     ``y`` (B, L1, N) asset returns; ``x`` (B, L1, q) regressor returns (q may be 0 for
     ``constant-mean``). A day with any regressor missing is dropped for all assets.
+    ``out``: a (B, L1, N) array the residuals are written into (else a new one).
     """
     design, offset = _design(model, x)
     b, l1, n = y.shape
@@ -103,14 +104,18 @@ def fit_normal(y: np.ndarray, x: np.ndarray, model: str) -> Fit:
         except np.linalg.LinAlgError:
             ainv = np.linalg.pinv(a)
         params = np.matmul(ainv, xty[..., None])[..., 0]
-        resid = np.matmul(design, np.swapaxes(params, 1, 2))  # fitted, then target - fitted
+        resid = np.matmul(design, np.swapaxes(params, 1, 2), out=out)  # fitted, then target - fitted
         np.subtract(target, resid, out=resid)
         params = np.where(ok[..., None], params, np.nan)
         ainv = np.where(ok[..., None, None], ainv, np.nan)
     else:
         ainv = np.zeros((b, n, 0, 0))
         params = np.zeros((b, n, 0))
-        resid = target if target is not y else y.copy()
+        if out is not None:
+            np.copyto(out, target)
+            resid = out
+        else:
+            resid = y.copy() if target is y else target  # never the caller's array
         ok = n_est > 0
     if not complete:
         off = ~mask
@@ -255,13 +260,19 @@ def abnormal_returns(
     return ARFit(model, tuple(estimation), tuple(window), names, **out)
 
 
-def drop_short(fit: Fit, min_estimation: int) -> Fit:
+def drop_short(fit: Fit, min_estimation: int, in_place: bool = False) -> Fit:
     """The fit with assets of fewer than ``min_estimation`` estimation returns (or zero
-    residual variance) set to NaN."""
+    residual variance) set to NaN; ``in_place``: their residuals set to NaN in
+    ``fit.resid`` itself (a fit nothing else holds) instead of a copy."""
     short = (fit.n_est < min_estimation) | ~(fit.sigma > 0)
     if not short.any():
         return fit
     nan = np.nan
+    if in_place:
+        np.copyto(fit.resid, nan, where=short[:, None, :])
+        resid = fit.resid
+    else:
+        resid = np.where(short[:, None, :], nan, fit.resid)
     return Fit(
         fit.model,
         fit.k,
@@ -270,5 +281,5 @@ def drop_short(fit: Fit, min_estimation: int) -> Fit:
         np.where(short, nan, fit.sigma),
         fit.n_est,
         fit.dof,
-        np.where(short[:, None, :], nan, fit.resid),
+        resid,
     )

@@ -84,12 +84,14 @@ def centred_ranks(values: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
     return np.swapaxes(_ranks_days_last(*_days_last(values), centred=True), 1, 2)
 
 
-def rank_codes(values: np.ndarray | Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def rank_codes(values: np.ndarray | Sequence[np.ndarray],
+               out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Compact ranks of (B, L, N) ``values`` (or (B, Lj, N) blocks joined along days):
     twice the rank (ties averaged, so a whole number) as small integers, -1 where
     missing, (B, L, N) (a view of a (B, N, L) array); and ``m`` (B, N) the non-missing
     values per asset. :func:`decode_centred` turns them into :func:`centred_ranks`
-    exactly, at a quarter (int16) of the memory of the float ranks.
+    exactly, at a quarter (int16) of the memory of the float ranks. ``out``: a
+    C-contiguous (B, N, L) array of :func:`rank_dtype` the codes are written into.
 
     One value sort instead of an argsort: each value's day is written into the lowest
     ``s`` bits of its mantissa (s = bits of L - 1), the rows are sorted as floats and the
@@ -129,18 +131,27 @@ def rank_codes(values: np.ndarray | Sequence[np.ndarray]) -> tuple[np.ndarray, n
     dtype = rank_dtype(n_pos)
     twice = (2 * np.arange(1, n_pos + 1)).astype(dtype)  # sorted position k has rank k + 1
     if gaps:  # the first m sorted positions are the non-missing values; the rest stay -1
-        codes = np.full((b, n, n_pos), -1, dtype=dtype)
+        codes = _codes_array(out, (b, n, n_pos), dtype)
+        codes.fill(-1)
         known = np.arange(n_pos) < m[..., None]
         codes.reshape(-1)[bits[known]] = np.broadcast_to(twice, known.shape)[known]
         del known
     else:
-        codes = np.empty((b, n, n_pos), dtype=dtype)
+        codes = _codes_array(out, (b, n, n_pos), dtype)
         codes.reshape(-1)[bits] = twice
     del v, bits
     if redo[0].size:
         rows = np.concatenate([x[redo[0], :, redo[1]] for x in blocks], axis=1)  # (k, L)
         codes[redo] = _exact_codes(rows, dtype)
     return np.swapaxes(codes, 1, 2), m
+
+
+def _codes_array(out: np.ndarray | None, shape: tuple, dtype: type) -> np.ndarray:
+    if out is None:
+        return np.empty(shape, dtype=dtype)
+    if out.shape != shape or out.dtype != dtype or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous {shape} {np.dtype(dtype)} array")
+    return out
 
 
 def _exact_codes(rows: np.ndarray, dtype: type) -> np.ndarray:
