@@ -36,7 +36,7 @@ def yaml12_loader() -> Any:
 
     import yaml
 
-    class Yaml12Loader(yaml.SafeLoader):
+    class Yaml12Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when built
         pass
 
     bool_tag = "tag:yaml.org,2002:bool"

@@ -47,59 +47,10 @@ def run_pooled_study(
     up" is positive across the pool (control and unknown directions are not flipped).
     """
     spec = spec or EventStudySpec()
-    if not firm_events:
-        raise InputError("no firm-events to study")
     groups = {str(k): [str(t).strip().upper() for t in v] for k, v in (groups or {}).items()}
-    tickers = list(dict.fromkeys(fe.ticker for fe in firm_events))
-    have = {str(c).upper() for c in closes.columns[closes.notna().any().to_numpy()]}
-    for fe in firm_events:
-        if fe.ticker not in have:
-            raise DataError(f"{fe.where}: no prices for {fe.ticker}")
-    panel, _ = align(closes, tickers, spec)
-    col = {t: j for j, t in enumerate(panel.tickers)}
-    warnings = list(panel.warnings)
-
-    # day 0 of each firm-event (same rule as a single study), one batch row per session
-    pos, seen = [], {}
-    for fe in firm_events:
-        try:
-            loc = locate(fe.date, panel.calendar)
-        except InputError as exc:
-            raise InputError(f"{fe.where}: {fe.ticker}: {exc}") from None
-        day0 = loc.day0
-        key = (fe.ticker, day0)
-        if key in seen:
-            raise InputError(f"{fe.where}: {fe.ticker} on day 0 {day0:%Y-%m-%d} twice (also {seen[key]})")
-        seen[key] = fe.where
-        if loc.shifted:
-            warnings.append(f"{fe.where}: {fe.ticker}: {loc.note}")
-        pos.append(loc.pos)
-    pos = np.array(pos)
-    upos, b_of = np.unique(pos, return_inverse=True)
-    j_of = np.array([col[fe.ticker] for fe in firm_events])
-    sign = np.array([-1.0 if signed and fe.direction == "down" else 1.0 for fe in firm_events])
-    fits = _fits(panel, spec, upos, b_of, j_of)
-
-    # exclusions (same rules as a single study)
-    n_est, sigma = fits.n_est, fits.sigma
-    keep = np.ones(len(firm_events), dtype=bool)
-    a, b = spec.estimation
-    for k, fe in enumerate(firm_events):
-        why = None
-        if fe.ticker in spec.regressors:
-            why = f"it is a regressor of the {spec.model} model (abnormal return identically 0)"
-        elif n_est[k] < spec.min_estimation:
-            why = f"{int(n_est[k])} estimation returns in [{a},{b}], fewer than the minimum {spec.min_estimation}"
-        elif not sigma[k] > 0:
-            why = "zero residual variance in the estimation window"
-        if why:
-            keep[k] = False
-            warnings.append(f"{fe.where}: {fe.ticker} on {fe.date} excluded: {why}")
-    if not keep.any():
-        raise InputError("no firm-event left to study: " + "; ".join(w for w in warnings if "excluded" in w)[:400])
-
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sar_est = sign[:, None] * fits.resid / sigma[:, None]  # (K, L1)
+    pool = _pool(closes, firm_events, spec, signed)
+    panel, pos, b_of, sign, fits, keep, sar_est, warnings = (
+        pool.panel, pool.pos, pool.b_of, pool.sign, pool.fits, pool.keep, pool.sar_est, pool.warnings)
     days0 = [f"{d:%Y-%m-%d}" for d in panel.index[pos]]
     labels = np.array([fe.event for fe in firm_events])
     scopes: list[tuple[str, str, np.ndarray]] = [("all", "all", np.ones(len(firm_events), dtype=bool))]
@@ -142,6 +93,116 @@ def run_pooled_study(
                      f"(AI demand up is positive across the pool)")
     return PooledResult(spec=spec, signed=signed, firm_events=fe_rows, rows=tuple(rows),
                         groups=tuple(groups), notes=tuple(notes), warnings=tuple(dict.fromkeys(warnings)))
+
+
+@dataclass(frozen=True)
+class _Pooled:
+    """The firm-events fitted and screened: ``panel``; per firm-event k ``pos`` (row of
+    day 0), ``b_of`` (its distinct day-0 row), ``sign``, ``keep`` (not excluded) and
+    ``sar_est`` (K, L1) signed standardised estimation residuals; ``fits``; the
+    ``warnings`` so far (a list the caller extends)."""
+
+    panel: Any
+    pos: np.ndarray
+    b_of: np.ndarray
+    sign: np.ndarray
+    fits: Any
+    keep: np.ndarray
+    sar_est: np.ndarray
+    warnings: list
+
+
+def _pool(closes: pd.DataFrame, firm_events: Sequence[FirmEvent], spec: EventStudySpec,
+          signed: bool) -> _Pooled:
+    """Align, locate day 0, fit and screen ``firm_events`` (the first stage of
+    :func:`run_pooled_study`)."""
+    if not firm_events:
+        raise InputError("no firm-events to study")
+    tickers = list(dict.fromkeys(fe.ticker for fe in firm_events))
+    have = {str(c).upper() for c in closes.columns[closes.notna().any().to_numpy()]}
+    for fe in firm_events:
+        if fe.ticker not in have:
+            raise DataError(f"{fe.where}: no prices for {fe.ticker}")
+    panel, _ = align(closes, tickers, spec)
+    col = {t: j for j, t in enumerate(panel.tickers)}
+    warnings = list(panel.warnings)
+
+    # day 0 of each firm-event (same rule as a single study), one batch row per session
+    pos, seen, located = [], {}, {}
+    for fe in firm_events:
+        try:
+            loc = located.get(fe.date) or located.setdefault(fe.date, locate(fe.date, panel.calendar))
+        except InputError as exc:
+            raise InputError(f"{fe.where}: {fe.ticker}: {exc}") from None
+        day0 = loc.day0
+        key = (fe.ticker, day0)
+        if key in seen:
+            raise InputError(f"{fe.where}: {fe.ticker} on day 0 {day0:%Y-%m-%d} twice (also {seen[key]})")
+        seen[key] = fe.where
+        if loc.shifted:
+            warnings.append(f"{fe.where}: {fe.ticker}: {loc.note}")
+        pos.append(loc.pos)
+    pos = np.array(pos)
+    upos, b_of = np.unique(pos, return_inverse=True)
+    j_of = np.array([col[fe.ticker] for fe in firm_events])
+    sign = np.array([-1.0 if signed and fe.direction == "down" else 1.0 for fe in firm_events])
+    fits = _fits(panel, spec, upos, b_of, j_of)
+
+    # exclusions (same rules as a single study)
+    n_est, sigma = fits.n_est, fits.sigma
+    keep = np.ones(len(firm_events), dtype=bool)
+    a, b = spec.estimation
+    for k, fe in enumerate(firm_events):
+        why = None
+        if fe.ticker in spec.regressors:
+            why = f"it is a regressor of the {spec.model} model (abnormal return identically 0)"
+        elif n_est[k] < spec.min_estimation:
+            why = f"{int(n_est[k])} estimation returns in [{a},{b}], fewer than the minimum {spec.min_estimation}"
+        elif not sigma[k] > 0:
+            why = "zero residual variance in the estimation window"
+        if why:
+            keep[k] = False
+            warnings.append(f"{fe.where}: {fe.ticker} on {fe.date} excluded: {why}")
+    if not keep.any():
+        raise InputError("no firm-event left to study: " + "; ".join(w for w in warnings if "excluded" in w)[:400])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sar_est = sign[:, None] * fits.resid / sigma[:, None]  # (K, L1)
+    return _Pooled(panel, pos, b_of, sign, fits, keep, sar_est, warnings)
+
+
+def event_robust_tests(closes: pd.DataFrame, firm_events: Sequence[FirmEvent],
+                       spec: EventStudySpec) -> dict[tuple[int, int], list[dict[str, tuple[float, float]]]]:
+    """Per window, per event label (in order of first appearance), the KP-adjusted
+    Patell and BMP and GRANK of that event's firm-events alone: the robust tests of the
+    ``event`` rows of :func:`run_pooled_study` (the same functions on the same inputs),
+    without its other scopes, tests and adjusted p-values (the placebo size check of a
+    single study needs only these)."""
+    pool = _pool(closes, firm_events, spec, signed=False)
+    labels = np.array([fe.event for fe in firm_events])
+    members = [labels == ev for ev in dict.fromkeys(labels.tolist())]
+    out, samples, corr = {}, [], {}
+    for window, (car, var, _) in zip(spec.windows, pool.fits.windows):
+        ok = pool.keep & np.isfinite(car) & (var > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scar = car / np.sqrt(var)
+        rows = []
+        for member in members:
+            idx = np.flatnonzero(ok & member)
+            s = scar[idx]
+            key = idx.tobytes()  # the same firm-events in every window, as a rule
+            if key not in corr:
+                corr[key] = _same_date_correlation(idx, pool.b_of, pool.sign, pool.fits.corr)
+            r, pairs = corr[key]
+            rows.append(robust.kp_adjusted(s, pool.fits.dof[idx].astype(float), r, pairs))
+            samples.append((rows[-1], idx, s))
+        out[tuple(window)] = rows
+    for n in {idx.size for _, idx, _ in samples}:  # GRANK of the samples of each size at once
+        same = [x for x in samples if x[1].size == n]
+        t, p = robust.grank_many(np.stack([pool.sar_est[idx] for _, idx, _ in same]).reshape(len(same), n, -1),
+                                 np.stack([s for _, _, s in same]).reshape(len(same), n))
+        for (tests, _, _), t_k, p_k in zip(same, t, p):
+            tests["grank"] = (float(t_k), float(p_k))
+    return out
 
 
 def _row(kind: str, name: str, window, m: np.ndarray, car, bhar, scar, dof, sar_est, b_of, sign,

@@ -83,30 +83,38 @@ def grank(sar_est: np.ndarray, scar: np.ndarray) -> tuple[float, float]:
     present at t, S^2 = (1/T) sum_t (n_t / n) Ubar_t^2 over the T = L1 + 1 points,
     Z = Ubar_0 / S and t = Z sqrt((T - 2) / (T - 1 - Z^2)), Student t with T - 2 df.
     """
-    n = scar.size
+    t, p = grank_many(sar_est[None], scar[None])
+    return float(t[0]), float(p[0])
+
+
+def grank_many(sar_est: np.ndarray, scar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`grank` of B samples of the same size n at once: ``sar_est`` (B, n, L1),
+    ``scar`` (B, n) -> t, p (B,), NaN where undefined (n < 2, no spread of SCAR, or
+    T - 1 - Z^2 <= 0). Each sample's numbers are those of :func:`grank` on it alone."""
+    b, n = scar.shape
+    nan = np.full(b, np.nan)
     if n < 2:
-        return NAN2
-    sd = scar.std(ddof=1)
-    if not sd > 0:
-        return NAN2
-    g = np.concatenate([sar_est, (scar / sd)[:, None]], axis=1)  # (n, L1 + 1)
+        return nan, nan.copy()
+    sd = scar.std(axis=1, ddof=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g = np.concatenate([sar_est, (scar / sd[:, None])[:, :, None]], axis=2)  # (B, n, L1 + 1)
     fin = np.isfinite(g)
-    m = fin.sum(axis=1, keepdims=True)
+    m = fin.sum(axis=2, keepdims=True)
     from stress.eventstudy.significance import ranks
 
-    rk = ranks(np.where(fin, g, np.nan).T[None])[0].T  # ties averaged among the non-missing
+    rk = np.swapaxes(ranks(np.swapaxes(np.where(fin, g, np.nan), 1, 2)), 1, 2)  # ties averaged, missing kept
     u = np.where(fin, rk / (m + 1.0) - 0.5, np.nan)
-    n_t = fin.sum(axis=0)
+    n_t = fin.sum(axis=1)  # (B, T)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ubar = np.where(n_t > 0, np.nansum(u, axis=0) / np.maximum(n_t, 1), np.nan)
-    t_points = int((n_t > 0).sum())
-    s2 = np.nansum((n_t / n) * ubar**2) / t_points
-    z = float(ubar[-1] / np.sqrt(s2)) if s2 > 0 else float("nan")
-    denom = t_points - 1.0 - z * z
-    if not (np.isfinite(z) and denom > 0):
-        return NAN2
-    t = z * np.sqrt((t_points - 2.0) / denom)
-    return float(t), _p_t(t, t_points - 2.0)
+        ubar = np.where(n_t > 0, np.nansum(u, axis=1) / np.maximum(n_t, 1), np.nan)
+        t_points = (n_t > 0).sum(axis=1)
+        s2 = np.nansum((n_t / n) * ubar**2, axis=1) / t_points
+        z = np.where(s2 > 0, ubar[:, -1] / np.sqrt(s2), np.nan)
+        denom = t_points - 1.0 - z * z
+        ok = (sd > 0) & np.isfinite(z) & (denom > 0)
+        t = np.where(ok, z * np.sqrt((t_points - 2.0) / np.where(ok, denom, 1.0)), np.nan)
+    p = np.array([_p_t(x, d - 2.0) if k else np.nan for x, d, k in zip(t, t_points, ok)])
+    return t, p
 
 
 def clustered(scar: np.ndarray, firms: np.ndarray, dates: np.ndarray) -> tuple[float, float]:

@@ -4,7 +4,8 @@ single-event study, and their placebo size check.
 Both run the pooled engine (:func:`pooled.run_pooled_study`) on the study's own assets:
 a pool of one event is the single study (same fits, CAARs, Patell and BMP; tested), so
 the robust statistics come from one implementation. The size check pools the assets on
-each placebo date of the study and reads each date's own tests.
+each placebo date of the study and reads each date's own tests (only those rows and
+tests are formed: :func:`pooled.event_robust_tests`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pandas as pd
 
 from stress.eventstudy.multiple import adjust
 from stress.eventstudy.pairs import FirmEvent, from_catalogue
-from stress.eventstudy.pooled import run_pooled_study
+from stress.eventstudy.pooled import event_robust_tests, run_pooled_study
 from stress.eventstudy.spec import EventStudySpec
 
 #: The tests robust to event-induced volatility or cross-correlation, added to a single study.
@@ -58,13 +59,13 @@ def robust_size(closes: pd.DataFrame, tickers: Sequence[str], placebo_dates: Seq
     if not placebo_dates or not tickers:
         return {}
     fes = [FirmEvent(t, pd.Timestamp(d).date(), str(d)) for d in placebo_dates for t in tickers]
-    pooled = run_pooled_study(closes, fes, replace(spec, placebo=0))
+    per_date = event_robust_tests(closes, fes, replace(spec, placebo=0))  # the pooled study's event rows
     out: dict[tuple[int, int], dict[str, float]] = {}
     for w in spec.windows:
-        rows = [r for r in pooled.rows if r.scope_kind == "event" and r.window == tuple(w)]
+        rows = per_date[tuple(w)]
         out[tuple(w)] = {}
         for t in ROBUST:
-            p = np.array([r.tests[t][1] for r in rows])
+            p = np.array([r[t][1] for r in rows])
             p = p[np.isfinite(p)]
             out[tuple(w)][t] = float((p < spec.level).mean()) if p.size else float("nan")
     return out
