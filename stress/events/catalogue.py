@@ -216,7 +216,7 @@ def _parse_yaml(text: str, path: Path) -> Any:
 
     from stress.config import parse_yaml
 
-    class _TextDates(yaml.SafeLoader):
+    class _TextDates(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when built
         pass
 
     _TextDates.yaml_implicit_resolvers = {
