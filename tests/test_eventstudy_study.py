@@ -241,3 +241,25 @@ def test_rebound_frame_by_formula_with_an_excluded_member():
         want = car[row.name][row.day]
         assert row.car == pytest.approx(want, rel=1e-12)
         assert row.recovered == pytest.approx(1 - want / car[row.name][0], rel=1e-9, abs=1e-12)
+
+
+def test_returns_are_formed_only_on_the_rows_read_with_the_same_numbers():
+    """Prepending 400 older sessions (outside every estimation window and the placebo
+    pool) changes nothing in the result, and the aligned panel holds only the rows the
+    study reads: estimation, span to the rebound horizon and the placebo pool."""
+    from stress.eventstudy.align import align
+
+    closes, _ = _closes(n_days=900, seed=4)
+    spec = _spec(placebo=40, placebo_pool=200)
+    older = pd.concat([closes.iloc[:400].set_axis(pd.bdate_range(end=closes.index[0], periods=401)[:-1]),
+                       closes])
+    a = run_event_study(closes, DAY0, ["AAA", "BBB", "CCC"], spec, placebo_exclude=())
+    b = run_event_study(older, DAY0, ["AAA", "BBB", "CCC"], spec, placebo_exclude=())
+    da, db = a.to_dict(), b.to_dict()
+    da["placebo"]["seconds"] = db["placebo"]["seconds"] = 0
+    assert json.dumps(da, default=str) == json.dumps(db, default=str)
+    np.testing.assert_array_equal(b.placebo.positions - a.placebo.positions, 400)  # rows of the longer data
+    panel, (loc,) = align(older, ["AAA"], spec, None, [DAY0])
+    first = loc.pos + min(spec.estimation[0], -1) - spec.placebo_pool  # the pool's oldest estimation day
+    assert panel.row0 == first and panel.y.shape[0] == min(loc.pos + 60, len(panel.index) - 1) - first + 1
+    np.testing.assert_array_equal(panel.y[:, 0], older["AAA"].pct_change().to_numpy()[1:][first:first + len(panel.y)])
