@@ -37,11 +37,11 @@ def load_market(source: "PriceSource", configs: "Configs", tickers: Iterable[str
     ``universe=True`` also every ticker of the universe (the reference set of scenario
     runs, the sensitivity basket and peers), the default sensitivity factor and the
     tickers the catalogue's custom scenarios shock."""
-    from stress.sensitivity.spec import SensitivitySpec, parse_factor
-
     u = configs.universe
     wanted = list(tickers)
-    if universe:
+    if universe:  # the sensitivity package only then (the event study does not need it)
+        from stress.sensitivity.spec import SensitivitySpec, parse_factor
+
         wanted += [*u.tickers(), *parse_factor(SensitivitySpec.factor).tickers,
                    *book_tickers((), configs.scenarios.scenarios)]
     return source.load(wanted, u.market, warn=warn)
