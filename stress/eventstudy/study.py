@@ -1,8 +1,9 @@
 """The public entry: an event study on a frame of closes.
 
-Aligns the data at the boundary (the market's trading days, returns, day 0), runs the
-vectorised core (:mod:`batch`, :mod:`placebo`, :mod:`rebound`) and assembles the frozen
-:class:`EventStudyResult`. Nothing is printed: warnings travel in the result.
+Aligns the data at the boundary (:mod:`align`: the market's trading days, day 0, returns
+on the rows the study reads), runs the vectorised core (:mod:`batch`, :mod:`placebo`,
+:mod:`rebound`) and assembles the frozen :class:`EventStudyResult`, whose per-asset
+records are built when first read. Nothing is printed: warnings travel in the result.
 """
 
 from __future__ import annotations
