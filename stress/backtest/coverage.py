@@ -89,8 +89,8 @@ def z2_statistic(loss, var, es, confidence: float) -> np.ndarray | float:
     loss = np.asarray(loss, dtype=float)
     t = loss.shape[-1]
     hit = loss > np.asarray(var, dtype=float)
-    return 1.0 - np.sum(np.where(hit, loss / np.asarray(es, dtype=float), 0.0), axis=-1) / (
-        t * (1.0 - confidence))
+    ratio = np.divide(loss, np.asarray(es, dtype=float), out=np.zeros(loss.shape), where=hit)
+    return 1.0 - np.sum(ratio, axis=-1) / (t * (1.0 - confidence))
 
 
 @dataclass(frozen=True)
