@@ -263,7 +263,7 @@ def _tests(view: "EventView") -> Section:
     shown["label"] = once_per_block(frame["label"], frame["group"])
     small = sorted({ce.label_of(view, g) for g, n in zip(frame["group"], frame["n"]) if n < 10})
     blocks: list = [Table(shown, ce.tests_columns(), cell_colors=shade,
-                          rules_after=block_rules(frame["group"]), font=7),
+                          rules_after=block_rules(frame["group"]), font=6.5, padding=1.0),
                     Text(ce.TESTS_NOTE.replace(" (see docs/methods.md)", "").replace(
                         "see docs/methods.md", "see the methods appendix"), "note")]
     if small:
@@ -357,7 +357,11 @@ def recovery_section(rec, view: "EventView", held: Sequence[str] = ()) -> Sectio
                  for b, n, m in zip(g["n_back"], g["n"], g["median_sessions"])]
     for h in hs:
         gcols += [Column(f"caar_0_{h}", f"CAR [0,+{h}]", pct), Column(f"bhar_0_{h}", f"BHAR [0,+{h}]", pct)]
-    blocks += [Text("By group", "h2"), Table(g, gcols, font=6.5)]
+    blocks += [Text("By group", "h2"), Table(g, gcols, font=6.5),
+               Text("Sessions to regain: the first session after day 0 whose close is back at "
+                    "(or beyond) the close before day 0. CAR: market-adjusted (r - r_SPY), "
+                    "summed; BHAR: compounded return minus the compounded market return. Data "
+                    f"to {rec.data_end}.", "note")]
     order = {t: i for i, t in enumerate(held)}
     a = a.assign(_o=[order.get(t, len(order)) for t in a["ticker"]]).sort_values(
         ["_o", "move0"], kind="stable").drop(columns="_o").reset_index(drop=True)
@@ -368,17 +372,13 @@ def recovery_section(rec, view: "EventView", held: Sequence[str] = ()) -> Sectio
     for h in hs:
         acols += [Column(f"car_0_{h}", f"CAR [0,+{h}]", pct)]
     blocks += [Text("By asset" + (" (the books' holdings first)" if held else ""), "h2"),
-               Table(a, acols, font=6.5)]
+               Table(a, acols, font=6.5, padding=1.4)]
     confs = [c for c in rec.confounders]
     if confs:
         blocks.append(Text("Other catalogue events inside [0,+" + str(max(hs)) + "]: " + "; ".join(
             f"{c.title or c.id} ({c.id}, day {c.day:+d}, {c.day0})" for c in confs)
             + ". The longer horizons read these events too: a CAR or BHAR to +250 is not the "
             "event's effect alone.", "caveat"))
-    blocks.append(Text("Sessions to regain: the first session after day 0 whose close is back at "
-                       "(or beyond) the close before day 0. CAR: market-adjusted (r - r_SPY), "
-                       "summed; BHAR: compounded return minus the compounded market return. Data "
-                       f"to {rec.data_end}.", "note"))
     title = ("Was the gain kept?" if up else "Was the sell-off overdone? Recovery after the event")
     return Section(TITLES["recovery"], blocks, subtitle=title + (
         " The Jevons question: cheaper AI, more AI, more power demand." if not up else ""),
