@@ -107,7 +107,7 @@ def _placebo_height(view: "EventView") -> float:
     pl = view.placebo
     n = len(set(pl["group"])) if len(pl) else 1
     ncol = 1 if n <= 3 else 2
-    return min(7.2, 0.3 + 3.0 * -(-n // ncol)) if n > 1 else 3.3
+    return min(6.6, 0.3 + 3.0 * -(-n // ncol)) if n > 1 else 3.3
 
 
 def _findings(view: "EventView", colors, paragraphs) -> Section:
@@ -273,7 +273,10 @@ def _tests(view: "EventView") -> Section:
     conf = confounder_words(view, upto=int(view.tests["b"].max()) if len(view.tests) else None)
     if conf:
         blocks.append(Text(conf, "caveat"))
-    blocks += [Text(w, "caveat") for w in view.warnings if "size check" in w]
+    # the size check in full stands beside its table on the placebo page; here, one line
+    blocks += [Text(w.split(":", 2)[0] + ": " + w.split(":", 2)[1].split("(no event)")[0].strip()
+                    + " (no event); the rates per window and test are on the placebo page.",
+                    "caveat") for w in view.warnings if "size check" in w and w.count(":") >= 2]
     inside = {}
     for c in view.confounders:
         for w in c.windows:
@@ -301,7 +304,8 @@ def _size_blocks(view: "EventView") -> list:
              if size.iloc[i][k] > 2 * lv}
     return [Text(f"Size check: share of placebo sessions on which each test rejects at {lv:.0%} "
                  f"(all assets of the study; ideally {lv:.0%})", "h2"),
-            Table(size, cols, cell_colors=shade)]
+            Table(size, cols, cell_colors=shade)] + [
+        Text(w, "caveat") for w in view.warnings if "size check" in w]
 
 
 def _rebound(view: "EventView", colors) -> Section:
@@ -455,8 +459,13 @@ def draw_fingerprint(fig, fp, labels: Mapping[str, str], focus: str = "") -> Non
         if lbl.get_text() == focus:
             lbl.set_fontweight("bold")
     ax.xaxis.tick_top()
-    ax.set_xticks(range(n_g), [labels.get(g, g) for g in fp.groups], fontsize=7, rotation=30,
-                  ha="left", rotation_mode="anchor")
+    from stress.report.text import wrap
+
+    col_pt = ax.get_position().width * fig.get_size_inches()[0] * 72 / max(n_g, 1)
+    # wrapped to the column, level: a long group name never runs into the next one
+    ax.set_xticks(range(n_g), ["\n".join(wrap(labels.get(g, g), col_pt - 4, 7)[:4])
+                               for g in fp.groups], fontsize=7, ha="center", va="bottom",
+                  linespacing=1.1)
     ax.tick_params(length=0)
     ax.grid(False)
     for s in ax.spines.values():
