@@ -302,7 +302,7 @@ def _table_flowable(block: Table, avail: float, styles):
                 st = cell_styles[c.align]
                 color = block.text_colors.get((i, c.key))
                 if color:
-                    st = ParagraphStyle("t", parent=st, textColor=HexColor(color))
+                    st = ParagraphStyle("t", parent=st, textColor=HexColor(readable(color)))
                 out.append(Paragraph(escape(text).replace("\n", "<br/>"), st))
             else:
                 out.append(text)
@@ -329,7 +329,7 @@ def _table_flowable(block: Table, avail: float, styles):
             style.append(("BACKGROUND", (idx[key], i + 1), (idx[key], i + 1), HexColor(color)))
     for (i, key), color in block.text_colors.items():
         if key in idx:
-            style.append(("TEXTCOLOR", (idx[key], i + 1), (idx[key], i + 1), HexColor(color)))
+            style.append(("TEXTCOLOR", (idx[key], i + 1), (idx[key], i + 1), HexColor(readable(color))))
     for i in block.bold_rows:
         style.append(("FONT", (0, i + 1), (-1, i + 1), BOLD, size, size * 1.2))
     for i in block.rules_after:
@@ -338,6 +338,24 @@ def _table_flowable(block: Table, avail: float, styles):
     t = RLTable(data, colWidths=col_w, repeatRows=1, hAlign="LEFT")
     t.setStyle(TableStyle(style))
     return t
+
+
+def readable(color: str, ratio: float = 4.5) -> str:
+    """``color`` (#rrggbb) as text on white: darkened (towards black, hue kept) until its
+    contrast with white is at least ``ratio`` (WCAG 2: 4.5 for small text); a group's
+    orange or teal stays recognisable and becomes legible at 7 pt."""
+    def lum(rgb):
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    h = color.lstrip("#")
+    if len(h) != 6:
+        return color
+    rgb = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    k = 1.0
+    while 1.05 / (lum([c * k for c in rgb]) + 0.05) < ratio and k > 0:
+        k -= 0.02
+    return "#" + "".join(f"{round(c * max(k, 0) * 255):02x}" for c in rgb)
 
 
 def _word_widths(cols, texts, size: float) -> list[float]:
