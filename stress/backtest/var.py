@@ -190,7 +190,8 @@ def rolling_forecasts(
         for lo in range(0, n, 128):  # blocks of days: (n_sims, 128) P&L at a time
             blk = slice(lo, min(lo + 128, n))
             # (loads' Z')': column-major, so each day's draws are contiguous for the partition
-            draws = mu_p[blk] + np.sqrt(h) * (loads[:, blk].T @ zt).T
+            scaled = loads[:, blk].T @ zt if h == 1 else np.sqrt(h) * (loads[:, blk].T @ zt)
+            draws = mu_p[blk] + scaled.T
             for a, r in var_es_historical_levels(draws, confidences).items():
                 var["montecarlo"][a][blk], es["montecarlo"][a][blk] = r
     z2_null: dict = {m: {} for m in methods}

@@ -95,7 +95,7 @@ def _tail_rank(t: int, a: float) -> int:
 def _tail_var_es(losses: np.ndarray, k: int, a: float, ndim: int) -> VarEs:
     """VaR and ES of losses partitioned at k - 1 (see :func:`var_es_historical`)."""
     t = losses.shape[0]
-    var = losses[k - 1]
+    var = np.array(losses[k - 1])  # a copy: the caller may partition `losses` further
     es = (losses[k:].sum(axis=0) / t + var * (k / t - a)) / (1.0 - a)
     if ndim == 1:
         return VarEs(float(var), float(es))
