@@ -118,7 +118,7 @@ def _styles():
 
     ink, muted = HexColor(INK), HexColor(MUTED)
     body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5, textColor=ink,
-                          spaceAfter=5)
+                          spaceAfter=5, allowWidows=0)  # no paragraph's last line alone on a page
     return {
         "body": body,
         "lead": ParagraphStyle("lead", parent=body, fontSize=11, leading=14.5, spaceAfter=7),
