@@ -50,7 +50,7 @@ def test_monte_carlo_day_equals_the_risk_core():
     v = np.array([3e5, -1e5, 2e5])
     f = rolling_forecasts(x, v, window=120, min_obs=100, methods=("montecarlo",),
                           confidences=(0.95, 0.99), n_sims=3000, seed=4, null_sims=0)
-    for i in (0, 77, len(f.rows) - 1):
+    for i in range(len(f.rows)):  # every day: each block of days, both levels
         t = f.rows[i]
         w = x[t - 120 if t >= 120 else 0:t]
         cov, _ = ledoit_wolf(w)
@@ -160,3 +160,25 @@ def test_horizon_periods_do_not_overlap_and_sum_the_pnl():
         assert f.var["normal"][0.99][i] == pytest.approx(-h * v @ w.mean(axis=0) + sd * stats.norm.ppf(0.99))
         ref = var_es_montecarlo(v, w.mean(axis=0), cov, n_sims=2000, confidence=0.99, seed=0, horizon=h)
         assert f.var["montecarlo"][0.99][i] == pytest.approx(ref.var, rel=1e-9)
+
+
+def test_historical_z2_null_draws_are_rng_choice_per_day():
+    """The null of the historical Z2 draws each day's losses with rng.choice from its
+    own window, in day order, from the stream default_rng([seed, 1]) (a plain loop)."""
+    from stress.backtest.coverage import z2_statistic
+    from stress.risk import overlapping_sums
+
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((420, 2)) * 0.01
+    x[150, 0] = np.nan
+    v = np.array([1e5, 5e4])
+    f = rolling_forecasts(x, v, window=200, min_obs=60, methods=("historical",),
+                          confidences=(0.975,), null_sims=300, seed=9)
+    stream = np.random.default_rng([9, 1])
+    draws = np.empty((300, f.rows.size))
+    for i, t in enumerate(f.rows):
+        w = x[max(t - 200, 0):t]
+        pnl = w[np.isfinite(w).all(axis=1)] @ v
+        draws[:, i] = -stream.choice(overlapping_sums(pnl, 1), size=300)  # the h-day sums, h = 1
+    ref = z2_statistic(draws, f.var["historical"][0.975], f.es["historical"][0.975], 0.975)
+    assert f.z2_null["historical"][0.975] == pytest.approx(ref, rel=1e-12, abs=1e-12)

@@ -137,3 +137,16 @@ def test_as_of_after_the_data_warns_with_the_date_used(sample_home):
     assert r.exit_code == 0, r.output
     assert ("warning: --as-of 2030-01-01 is not a stored session; valued as of 2026-08-03, "
             "the last stored session on or before it") in r.stderr
+
+
+def test_blas_single_threaded_unless_the_user_says(monkeypatch):
+    from stress.cli import BLAS_THREADS, single_threaded_blas
+
+    for name in BLAS_THREADS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "4")  # the user's own setting is kept
+    single_threaded_blas()
+    import os
+
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and os.environ["OMP_NUM_THREADS"] == "1"
+    assert os.environ["MKL_NUM_THREADS"] == "4"

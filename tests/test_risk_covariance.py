@@ -93,3 +93,22 @@ def test_bad_inputs_raise_value_errors():
         ledoit_wolf(np.ones((1, 3)))
     with pytest.raises(ValueError, match="2-d"):
         ledoit_wolf(np.ones(5))
+
+
+def test_ledoit_wolf_batch_equals_each_window_by_hand():
+    """Windows of different lengths, zero padded, against the plain formula per window."""
+    from stress.risk.covariance import ledoit_wolf_batch
+
+    rng = np.random.default_rng(11)
+    counts = np.array([5, 40, 23, 40])
+    x = rng.standard_normal((4, 40, 3)) * np.array([0.01, 0.02, 0.005])
+    padded = x.copy()
+    for d, c in enumerate(counts):
+        padded[d, c:] = 999.0  # padding: must be ignored
+    cov, delta = ledoit_wolf_batch(padded, counts)
+    for d, c in enumerate(counts):
+        ref, ref_delta = lw_loop(x[d, :c])
+        assert cov[d] == pytest.approx(ref, rel=1e-10, abs=1e-18)
+        assert delta[d] == pytest.approx(ref_delta, rel=1e-9, abs=1e-12)
+    with pytest.raises(RiskInputError):
+        ledoit_wolf_batch(padded, [1, 40, 23, 40])

@@ -192,3 +192,25 @@ def test_montecarlo_draws_shared_across_levels_equal_separate_runs():
         # the same draws: equal up to the last bits of BLAS products on copied inputs
         np.testing.assert_allclose(rv.var["montecarlo"][a], ref.var, rtol=1e-12)
         np.testing.assert_allclose(rv.es["montecarlo"][a], ref.es, rtol=1e-12)
+
+
+@pytest.mark.parametrize("horizon", [1, 5])
+def test_historical_levels_equal_one_level_at_a_time(horizon):
+    from stress.risk.measures import var_es_historical_levels
+
+    rng = np.random.default_rng(5)
+    pnl = np.round(rng.standard_t(3, size=(5000, 40)) * 1e4)  # rounded: ties in the tail
+    pnl[:, 20:] = rng.standard_normal((5000, 20)) * 1e4
+    pnl = np.asfortranarray(pnl)  # columns contiguous, as the backtest's Monte Carlo draws
+    got = var_es_historical_levels(pnl, (0.99, 0.9, 0.95), horizon=horizon)
+    for a in (0.9, 0.95, 0.99):
+        one = var_es_historical(pnl, a, horizon=horizon)
+        assert np.array_equal(got[a].var, one.var)
+        assert got[a].es == pytest.approx(one.es, rel=1e-12)
+        for p in range(40):
+            s = pnl[:, p] if horizon == 1 else np.convolve(pnl[:, p], np.ones(horizon), "valid")
+            loss = np.sort(-s)
+            k = math.ceil(len(loss) * a - 1e-9)  # ceil(T alpha)
+            es = (loss[k:].sum() / len(loss) + loss[k - 1] * (k / len(loss) - a)) / (1 - a)
+            assert got[a].var[p] == pytest.approx(loss[k - 1], rel=1e-12)
+            assert got[a].es[p] == pytest.approx(es, rel=1e-12)

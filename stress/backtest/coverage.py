@@ -88,9 +88,16 @@ def z2_statistic(loss, var, es, confidence: float) -> np.ndarray | float:
     """
     loss = np.asarray(loss, dtype=float)
     t = loss.shape[-1]
+    es = np.asarray(es, dtype=float)
     hit = loss > np.asarray(var, dtype=float)
-    return 1.0 - np.sum(np.where(hit, loss / np.asarray(es, dtype=float), 0.0), axis=-1) / (
-        t * (1.0 - confidence))
+    if loss.ndim == 1:
+        total = np.sum(loss[hit] / es[hit])
+    else:  # many simulated series: only the (few) exceptions are divided and summed
+        lead = loss.shape[:-1]
+        flat, flat_hit = loss.reshape(-1, t), hit.reshape(-1, t)
+        r, c = np.nonzero(flat_hit)
+        total = np.bincount(r, weights=flat[r, c] / es[c], minlength=flat.shape[0]).reshape(lead)
+    return 1.0 - total / (t * (1.0 - confidence))
 
 
 @dataclass(frozen=True)

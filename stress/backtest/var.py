@@ -18,6 +18,12 @@ rule of ``stress run``'s covariance window), and needs at least ``min_obs`` of t
   estimator (:func:`var_es_historical`) runs on all days at once. Day d alone equals
   ``var_es_montecarlo(v, mean_d, S_d, n_sims, confidence, seed)`` (the tests check it).
 
+Vectorised over days: the windows are runs of the complete rows, taken in blocks of
+128 days (padded to the block's longest window): the historical measures from one sort
+per block, the Ledoit-Wolf covariances and Cholesky factors batched
+(:func:`stress.risk.covariance.ledoit_wolf_batch`), the normal measures for all days at
+once; the numbers are those of the per-day rules above (to rounding).
+
 Horizon h > 1 (default 1): non-overlapping test periods of h sessions (their first
 days t, t + h, ... as far as the data allow), the forecast made with the window before
 t; historical on overlapping h-day sums of the window's P&L, normal and Monte Carlo with
@@ -37,10 +43,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from stress.backtest.coverage import Coverage, coverage_tests, z2_statistic
-from stress.risk import (
-    ledoit_wolf, overlapping_sums, portfolio_moments, var_es_historical, var_es_normal,
-)
 from stress.risk._checks import psd_factor
+from stress.risk.covariance import ledoit_wolf_batch
+from stress.risk.measures import _tail_rank, var_es_historical_levels, var_es_normal
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -63,6 +68,38 @@ class Forecasts:
     es: dict
     n_obs: np.ndarray
     z2_null: dict
+
+
+def _factors(cov: np.ndarray) -> np.ndarray:
+    """:func:`psd_factor` of each matrix of ``cov`` (D, N, N): one batched Cholesky, and
+    the eigen-decomposition only for a window whose Cholesky fails."""
+    try:
+        return np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        return np.stack([psd_factor(c) for c in cov])
+
+
+def _historical(pw, size, confidences, h, var, es, d) -> np.ndarray:
+    """Historical VaR/ES (:func:`var_es_historical`'s estimator) of the windows in the
+    rows of ``pw`` (D, longest): window j is pw[j, :size[j]] (zero padded), its h-day
+    P&L the overlapping sums (:func:`overlapping_sums`). Writes var[a][d], es[a][d];
+    returns the sums (D, longest - h + 1), valid up to size - h + 1 (the Z2 null draws
+    from them, for h = 1 too, as ``rng.choice(overlapping_sums(...))``)."""
+    c = np.concatenate([np.zeros((pw.shape[0], 1)), np.cumsum(pw, axis=1)], axis=1)
+    sums = c[:, h:] - c[:, :-h]
+    t = size - h + 1
+    valid = np.arange(sums.shape[1]) < t[:, None]
+    pnl = pw if h == 1 else sums  # as var_es_historical: h = 1 on the P&L itself
+    losses = np.sort(np.where(valid, -pnl, -np.inf), axis=1)  # padding first
+    pad = sums.shape[1] - t
+    rank = np.arange(sums.shape[1])
+    at = np.arange(len(t))
+    for a in confidences:
+        k = np.array([_tail_rank(int(n), a) for n in t])
+        var[a][d] = q = losses[at, pad + k - 1]
+        tail = np.where(rank >= (pad + k)[:, None], losses, 0.0).sum(axis=1)
+        es[a][d] = (tail / t + q * (k / t - a)) / (1.0 - a)
+    return sums
 
 
 def period_rows(complete: np.ndarray, counts: np.ndarray, min_obs: int, horizon: int) -> np.ndarray:
@@ -113,32 +150,50 @@ def rolling_forecasts(
     mu_p, sd_p = np.empty(n), np.empty(n)
     loads = np.empty((x.shape[1], n))  # L_d' v per test day (Monte Carlo)
     rng = np.random.default_rng([seed, 1])  # the Z2 null's stream, apart from the Monte Carlo one
-    hist_draws = np.empty((null_sims, n)) if "historical" in methods and null_sims else None
-    for i, t in enumerate(rows):
-        lo = max(t - window, 0)
-        keep = complete[lo:t]
-        xw = x[lo:t][keep]
-        pw = pnl_all[lo:t][keep]
-        if "historical" in methods:
-            for a in confidences:
-                var["historical"][a][i], es["historical"][a][i] = var_es_historical(pw, a, horizon=h)
-            if hist_draws is not None:
-                hist_draws[:, i] = -rng.choice(overlapping_sums(pw, h), size=null_sims)
-        if "normal" in methods or "montecarlo" in methods:
-            mean = xw.mean(axis=0)
-            cov, _ = ledoit_wolf(xw)
-            mu_p[i], sd_p[i] = portfolio_moments(v, mean, cov, horizon=h)
-            if "normal" in methods:
-                for a in confidences:
-                    var["normal"][a][i], es["normal"][a][i] = var_es_normal(mu_p[i], sd_p[i], a)
-            loads[:, i] = psd_factor(cov).T @ v
+    # day i's window: the complete rows t - window .. t - 1, a contiguous run of the
+    # complete rows' returns xc / P&L pc from row `first[i]`, `counts` long
+    xc, pc = x[complete], pnl_all[complete]
+    first = csum[np.maximum(rows - window, 0)]
+    lengths = counts[rows]
+    hist = "historical" in methods
+    picks = None
+    if hist and null_sims:  # the null's draws in day order (one stream, as rng.choice per day)
+        # the same numbers as a loop of rng.integers(0, size_i, null_sims) per day
+        picks = rng.integers(0, (lengths - h + 1)[:, None], size=(n, null_sims)).T
+    hist_draws = np.empty((null_sims, n)) if picks is not None else None
+    moments = "normal" in methods or "montecarlo" in methods
+    for lo in range(0, n, 128):  # blocks of days, windows padded to the block's longest
+        d = np.arange(lo, min(lo + 128, n))
+        size = lengths[d]
+        span = np.arange(size.max())
+        valid = span < size[:, None]  # (D, longest)
+        take = np.where(valid, first[d][:, None] + span, 0)  # rows of xc / pc
+        if hist:
+            pw = np.where(valid, pc[take], 0.0)
+            sums = _historical(pw, size, confidences, h, var["historical"], es["historical"], d)
+            if picks is not None:
+                hist_draws[:, d] = -np.take_along_axis(sums, picks[:, d].T, axis=1).T
+        if moments:
+            xw = np.where(valid[:, :, None], xc[take], 0.0)  # (D, longest, N)
+            mean = xw.sum(axis=1) / size[:, None]
+            cov, _ = ledoit_wolf_batch(xw, size)
+            sym = (cov + cov.transpose(0, 2, 1)) / 2.0
+            mu_p[d] = h * (mean @ v)
+            sd_p[d] = np.sqrt(np.clip(h * np.sum((sym @ v) * v, axis=-1), 0.0, None))
+            loads[:, d] = (_factors(cov).transpose(0, 2, 1) @ v).T
+    if "normal" in methods and n:
+        for a in confidences:
+            var["normal"][a], es["normal"][a] = var_es_normal(mu_p, sd_p, a)
     if "montecarlo" in methods and n:
         z = np.random.default_rng(seed).standard_normal((int(n_sims), x.shape[1]))
+        zt = np.ascontiguousarray(z.T)
         for lo in range(0, n, 128):  # blocks of days: (n_sims, 128) P&L at a time
             blk = slice(lo, min(lo + 128, n))
-            draws = mu_p[blk] + np.sqrt(h) * (z @ loads[:, blk])
-            for a in confidences:
-                var["montecarlo"][a][blk], es["montecarlo"][a][blk] = var_es_historical(draws, a)
+            # (loads' Z')': column-major, so each day's draws are contiguous for the partition
+            scaled = loads[:, blk].T @ zt if h == 1 else np.sqrt(h) * (loads[:, blk].T @ zt)
+            draws = mu_p[blk] + scaled.T
+            for a, r in var_es_historical_levels(draws, confidences).items():
+                var["montecarlo"][a][blk], es["montecarlo"][a][blk] = r
     z2_null: dict = {m: {} for m in methods}
     if null_sims and n:
         normal_draws = -(mu_p + sd_p * rng.standard_normal((null_sims, n)))
@@ -192,9 +247,10 @@ def backtest_book(
     ends = returns.index[f.rows + horizon - 1].strftime("%Y-%m-%d")
     labels = labels or {}
     named = sorted(labels.items())
+    first, last = dates.tolist(), ends.tolist()  # plain strings: one lookup per exception
 
     def label(i: int) -> str:
-        return " ".join(e for d, e in named if dates[i] <= d <= ends[i])
+        return " ".join(e for d, e in named if first[i] <= d <= last[i])
     tests = backtest_forecasts(f, size=size, basel_days=basel_days)
     coverage = pd.DataFrame([{"method": m, **c.to_dict()} for (m, _), c in tests.items()])
     cols = {"end": ends, "pnl": f.pnl, "loss": -f.pnl, "n_obs": f.n_obs}
@@ -205,7 +261,7 @@ def backtest_book(
             hit = -f.pnl > f.var[m][a]
             cols.update({f"var_{key}": f.var[m][a], f"es_{key}": f.es[m][a], f"hit_{key}": hit})
             for i in np.flatnonzero(hit):
-                rows.append({"date": dates[i], "end": ends[i], "method": m, "confidence": a,
+                rows.append({"date": first[i], "end": last[i], "method": m, "confidence": a,
                              "loss": -f.pnl[i], "var": f.var[m][a][i], "es": f.es[m][a][i],
                              "loss_pct": -f.pnl[i] / nav, "var_pct": f.var[m][a][i] / nav,
                              "event": label(i)})

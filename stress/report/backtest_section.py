@@ -36,7 +36,7 @@ def backtest_section(var_results: Sequence, sensitivity, propagation) -> Section
                                 Column("n", "Asset-events"), Column("oos_r2", "OOS R2", num),
                                 Column("corr", "Corr", num), Column("sign_hit", "Sign right", share),
                                 Column("coverage", "Band coverage", share),
-                                Column("mean_abs_error", "Mean |error|", pct)], font=7))
+                                Column("mean_abs_error", "Mean |error|", pct)], font=7, padding=1.2))
         tables["backtest_sensitivity"] = g
     if var_results:
         blocks.append(Text("VaR/ES of each book (rolling, 99%)", "h2"))
@@ -53,7 +53,7 @@ def backtest_section(var_results: Sequence, sensitivity, propagation) -> Section
                 Column("n", "Days"), Column("hits", "Exceptions"), Column("expected", "Expected", num),
                 Column("p_pof", "Kupiec p", pval), Column("p_ind", "Clustering p", pval),
                 Column("z2", "ES Z2", num), Column("z2_critical", "Z2 critical", num),
-                Column("basel_zone", "Basel (250 d)", align="left")], font=7))
+                Column("basel_zone", "Basel (250 d)", align="left")], font=7, padding=1.2))
         tables["backtest_var"] = frame
     if propagation is not None:
         blocks += [Text("Propagation of custom shocks", "h2"), Text(propagation.summary(), "body")]
@@ -65,7 +65,7 @@ def backtest_section(var_results: Sequence, sensitivity, propagation) -> Section
                                   Column("day0", "Day 0", align="left"),
                                   Column("n_assets", "Assets"),
                                   Column("coverage", "Band coverage", partial(pct, digits=0, sign=False)),
-                                  Column("mahalanobis", "Distance", num)], font=7))
+                                  Column("mahalanobis", "Distance", num)], font=7, padding=1.2))
         tables["backtest_propagation"] = e
     return Section(TITLE, blocks, subtitle="Out-of-sample checks of the sensitivity, the VaR/ES "
                                            "and the propagation", tables=tables)

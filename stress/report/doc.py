@@ -72,6 +72,7 @@ class Table:
     rules_after: Sequence[int] = ()
     font: float = 7.5
     widths: Sequence[float] | None = None  # relative widths; default: by content
+    padding: float = 2.0  # points above and below each row's text
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def _styles():
 
     ink, muted = HexColor(INK), HexColor(MUTED)
     body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5, textColor=ink,
-                          spaceAfter=5)
+                          spaceAfter=5, allowWidows=0)  # no paragraph's last line alone on a page
     return {
         "body": body,
         "lead": ParagraphStyle("lead", parent=body, fontSize=11, leading=14.5, spaceAfter=7),
@@ -288,8 +289,10 @@ def _table_flowable(block: Table, avail: float, styles):
         col_w = [avail * w / total for w in block.widths]
     else:
         total = sum(widths)
-        col_w = [w * avail / total for w in widths] if total > avail else [
-            w + (avail - total) / len(widths) for w in widths]
+        if total <= avail:
+            col_w = [w + (avail - total) / len(widths) for w in widths]
+        else:  # narrower in proportion, but no column below its longest word
+            col_w = _fit_widths(widths, _word_widths(cols, texts, size), avail)
     # a cell is a Paragraph (wrapped to its column) only when its text is wider than the
     # column: plain strings are far cheaper to lay out
     for i, line in enumerate(texts):
@@ -299,7 +302,7 @@ def _table_flowable(block: Table, avail: float, styles):
                 st = cell_styles[c.align]
                 color = block.text_colors.get((i, c.key))
                 if color:
-                    st = ParagraphStyle("t", parent=st, textColor=HexColor(color))
+                    st = ParagraphStyle("t", parent=st, textColor=HexColor(readable(color)))
                 out.append(Paragraph(escape(text).replace("\n", "<br/>"), st))
             else:
                 out.append(text)
@@ -310,8 +313,8 @@ def _table_flowable(block: Table, avail: float, styles):
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, HexColor(INK)),
         ("LINEBELOW", (0, -1), (-1, -1), 0.8, HexColor(INK)),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("TOPPADDING", (0, 0), (-1, -1), block.padding),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), block.padding),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
@@ -326,7 +329,7 @@ def _table_flowable(block: Table, avail: float, styles):
             style.append(("BACKGROUND", (idx[key], i + 1), (idx[key], i + 1), HexColor(color)))
     for (i, key), color in block.text_colors.items():
         if key in idx:
-            style.append(("TEXTCOLOR", (idx[key], i + 1), (idx[key], i + 1), HexColor(color)))
+            style.append(("TEXTCOLOR", (idx[key], i + 1), (idx[key], i + 1), HexColor(readable(color))))
     for i in block.bold_rows:
         style.append(("FONT", (0, i + 1), (-1, i + 1), BOLD, size, size * 1.2))
     for i in block.rules_after:
@@ -335,6 +338,59 @@ def _table_flowable(block: Table, avail: float, styles):
     t = RLTable(data, colWidths=col_w, repeatRows=1, hAlign="LEFT")
     t.setStyle(TableStyle(style))
     return t
+
+
+def readable(color: str, ratio: float = 4.5) -> str:
+    """``color`` (#rrggbb) as text on white: darkened (towards black, hue kept) until its
+    contrast with white is at least ``ratio`` (WCAG 2: 4.5 for small text); a group's
+    orange or teal stays recognisable and becomes legible at 7 pt."""
+    def lum(rgb):
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    h = color.lstrip("#")
+    if len(h) != 6:
+        return color
+    rgb = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    k = 1.0
+    while 1.05 / (lum([c * k for c in rgb]) + 0.05) < ratio and k > 0:
+        k -= 0.02
+    return "#" + "".join(f"{round(c * max(k, 0) * 255):02x}" for c in rgb)
+
+
+def _word_widths(cols, texts, size: float) -> list[float]:
+    """Per column, the width of its longest word (header in bold, cells): narrower, a
+    word such as "Window" or a date would be broken inside."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    out = []
+    for j, c in enumerate(cols):
+        words = str(c.label if c.label is not None else c.key).split()
+        w = max((stringWidth(x, BOLD, size) for x in words), default=0.0)
+        for line in texts:
+            w = max(w, max((stringWidth(x, FONT, size) for x in line[j][0].split()), default=0.0))
+        out.append(w + 7)
+    return out
+
+
+def _fit_widths(widths: Sequence[float], mins: Sequence[float], avail: float) -> list[float]:
+    """Column widths scaled to ``avail``, each at least its ``mins`` (the room it needs
+    comes from the other columns in proportion); plain scaling when even the minimums do
+    not fit."""
+    if sum(mins) >= avail:
+        total = sum(widths)
+        return [w * avail / total for w in widths]
+    fixed = [False] * len(widths)
+    while True:
+        room = avail - sum(m for m, f in zip(mins, fixed) if f)
+        free = sum(w for w, f in zip(widths, fixed) if not f)
+        k = room / free if free else 0.0
+        out = [m if f else w * k for w, m, f in zip(widths, mins, fixed)]
+        short = [j for j, (o, m, f) in enumerate(zip(out, mins, fixed)) if not f and o < m]
+        if not short:
+            return out
+        for j in short:
+            fixed[j] = True
 
 
 # ---- the document ----------------------------------------------------------------------
@@ -418,7 +474,8 @@ def write_document(
         canv.drawRightString(pw - MARGIN, y - 10, f"page {doc.page} of {total}")
         canv.restoreState()
 
-    frame = Frame(MARGIN, MARGIN + FOOTER, text_w, ph - 2 * MARGIN - FOOTER - HEADER + 20,
+    body_h = ph - 2 * MARGIN - FOOTER - HEADER + 20
+    frame = Frame(MARGIN, MARGIN + FOOTER, text_w, body_h,
                   id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc = Doc("", pagesize=(pw, ph), leftMargin=MARGIN, rightMargin=MARGIN,
               topMargin=MARGIN, bottomMargin=MARGIN, title=info.title, author=info.author,
@@ -443,8 +500,7 @@ def write_document(
         story.append(_heading(sec.title, f"s{n}", min(sec.level, 1), styles, sec.contents))
         if sec.subtitle:
             story.append(para(sec.subtitle, styles["sub"]))
-        for b in sec.blocks:
-            story.extend(_flow(b, text_w, styles, forms))
+        story.extend(_section_flow(sec.blocks, text_w, body_h, styles, forms))
     if len(sections) == 1:
         pass
     story.append(Spacer(1, 1))
@@ -471,7 +527,40 @@ def _charts(blocks) -> list["Chart"]:
     return out
 
 
-def _flow(block: Any, text_w: float, styles, forms: Mapping[int, Any]) -> list[Any]:
+#: Room kept above a chart capped to the page: a section title or a sub-heading.
+HEADROOM = 60.0
+
+
+def _section_flow(blocks, text_w: float, body_h: float, styles, forms) -> list[Any]:
+    """A section's blocks as flowables. A sub-heading (``h2``) stays with what follows:
+    with a chart or a group of blocks it is kept together (one unit that moves to the
+    next page when it does not fit); before a table or text it asks for room for the
+    heading and a few lines (:class:`CondPageBreak`), since those split across pages."""
+    from reportlab.platypus import CondPageBreak, KeepTogether
+
+    out: list[Any] = []
+    blocks = list(blocks)
+    i = 0
+    while i < len(blocks):
+        b = blocks[i]
+        if isinstance(b, Text) and b.style == "h2" and i + 1 < len(blocks):
+            head = _flow(b, text_w, styles, forms, body_h)
+            nxt = blocks[i + 1]
+            if isinstance(nxt, (Chart, list, tuple)):
+                body = [f for x in _flow(nxt, text_w, styles, forms, body_h)
+                        for f in (x._content if isinstance(x, KeepTogether) else [x])]
+                out.append(KeepTogether(head + body))
+            else:
+                out += [CondPageBreak(1.2 * 72), *head, *_flow(nxt, text_w, styles, forms, body_h)]
+            i += 2
+            continue
+        out += _flow(b, text_w, styles, forms, body_h)
+        i += 1
+    return out
+
+
+def _flow(block: Any, text_w: float, styles, forms: Mapping[int, Any],
+          body_h: float | None = None) -> list[Any]:
     from reportlab.platypus import KeepTogether, Spacer
 
     if isinstance(block, Text):
@@ -488,10 +577,12 @@ def _flow(block: Any, text_w: float, styles, forms: Mapping[int, Any]) -> list[A
             return []
         return [_table_flowable(block, text_w, styles), Spacer(1, 6)]
     if isinstance(block, Chart):
-        w = (block.width or text_w / 72)
-        return [_chart_flowable(forms[id(block)], w * 72, block.height * 72), Spacer(1, 4)]
+        w, h = (block.width or text_w / 72) * 72, block.height * 72
+        if body_h is not None and h > body_h - HEADROOM:  # never taller than the page: scaled
+            w, h = w * (body_h - HEADROOM) / h, body_h - HEADROOM  # down, its shape kept
+        return [_chart_flowable(forms[id(block)], w, h), Spacer(1, 4)]
     if isinstance(block, (list, tuple)):
-        return [KeepTogether([f for b in block for f in _flow(b, text_w, styles, forms)])]
+        return [KeepTogether([f for b in block for f in _flow(b, text_w, styles, forms, body_h)])]
     return [block]  # a ReportLab flowable
 
 

@@ -107,7 +107,7 @@ def _placebo_height(view: "EventView") -> float:
     pl = view.placebo
     n = len(set(pl["group"])) if len(pl) else 1
     ncol = 1 if n <= 3 else 2
-    return min(7.2, 0.3 + 3.0 * -(-n // ncol)) if n > 1 else 3.3
+    return min(6.6, 0.3 + 3.0 * -(-n // ncol)) if n > 1 else 3.3
 
 
 def _findings(view: "EventView", colors, paragraphs) -> Section:
@@ -263,7 +263,7 @@ def _tests(view: "EventView") -> Section:
     shown["label"] = once_per_block(frame["label"], frame["group"])
     small = sorted({ce.label_of(view, g) for g, n in zip(frame["group"], frame["n"]) if n < 10})
     blocks: list = [Table(shown, ce.tests_columns(), cell_colors=shade,
-                          rules_after=block_rules(frame["group"]), font=7),
+                          rules_after=block_rules(frame["group"]), font=6.5, padding=1.0),
                     Text(ce.TESTS_NOTE.replace(" (see docs/methods.md)", "").replace(
                         "see docs/methods.md", "see the methods appendix"), "note")]
     if small:
@@ -273,7 +273,10 @@ def _tests(view: "EventView") -> Section:
     conf = confounder_words(view, upto=int(view.tests["b"].max()) if len(view.tests) else None)
     if conf:
         blocks.append(Text(conf, "caveat"))
-    blocks += [Text(w, "caveat") for w in view.warnings if "size check" in w]
+    # the size check in full stands beside its table on the placebo page; here, one line
+    blocks += [Text(w.split(":", 2)[0] + ": " + w.split(":", 2)[1].split("(no event)")[0].strip()
+                    + " (no event); the rates per window and test are on the placebo page.",
+                    "caveat") for w in view.warnings if "size check" in w and w.count(":") >= 2]
     inside = {}
     for c in view.confounders:
         for w in c.windows:
@@ -301,7 +304,8 @@ def _size_blocks(view: "EventView") -> list:
              if size.iloc[i][k] > 2 * lv}
     return [Text(f"Size check: share of placebo sessions on which each test rejects at {lv:.0%} "
                  f"(all assets of the study; ideally {lv:.0%})", "h2"),
-            Table(size, cols, cell_colors=shade)]
+            Table(size, cols, cell_colors=shade)] + [
+        Text(w, "caveat") for w in view.warnings if "size check" in w]
 
 
 def _rebound(view: "EventView", colors) -> Section:
@@ -357,7 +361,11 @@ def recovery_section(rec, view: "EventView", held: Sequence[str] = ()) -> Sectio
                  for b, n, m in zip(g["n_back"], g["n"], g["median_sessions"])]
     for h in hs:
         gcols += [Column(f"caar_0_{h}", f"CAR [0,+{h}]", pct), Column(f"bhar_0_{h}", f"BHAR [0,+{h}]", pct)]
-    blocks += [Text("By group", "h2"), Table(g, gcols, font=6.5)]
+    blocks += [Text("By group", "h2"), Table(g, gcols, font=6.5),
+               Text("Sessions to regain: the first session after day 0 whose close is back at "
+                    "(or beyond) the close before day 0. CAR: market-adjusted (r - r_SPY), "
+                    "summed; BHAR: compounded return minus the compounded market return. Data "
+                    f"to {rec.data_end}.", "note")]
     order = {t: i for i, t in enumerate(held)}
     a = a.assign(_o=[order.get(t, len(order)) for t in a["ticker"]]).sort_values(
         ["_o", "move0"], kind="stable").drop(columns="_o").reset_index(drop=True)
@@ -368,17 +376,13 @@ def recovery_section(rec, view: "EventView", held: Sequence[str] = ()) -> Sectio
     for h in hs:
         acols += [Column(f"car_0_{h}", f"CAR [0,+{h}]", pct)]
     blocks += [Text("By asset" + (" (the books' holdings first)" if held else ""), "h2"),
-               Table(a, acols, font=6.5)]
+               Table(a, acols, font=6.5, padding=1.4)]
     confs = [c for c in rec.confounders]
     if confs:
         blocks.append(Text("Other catalogue events inside [0,+" + str(max(hs)) + "]: " + "; ".join(
             f"{c.title or c.id} ({c.id}, day {c.day:+d}, {c.day0})" for c in confs)
             + ". The longer horizons read these events too: a CAR or BHAR to +250 is not the "
             "event's effect alone.", "caveat"))
-    blocks.append(Text("Sessions to regain: the first session after day 0 whose close is back at "
-                       "(or beyond) the close before day 0. CAR: market-adjusted (r - r_SPY), "
-                       "summed; BHAR: compounded return minus the compounded market return. Data "
-                       f"to {rec.data_end}.", "note"))
     title = ("Was the gain kept?" if up else "Was the sell-off overdone? Recovery after the event")
     return Section(TITLES["recovery"], blocks, subtitle=title + (
         " The Jevons question: cheaper AI, more AI, more power demand." if not up else ""),
@@ -455,8 +459,13 @@ def draw_fingerprint(fig, fp, labels: Mapping[str, str], focus: str = "") -> Non
         if lbl.get_text() == focus:
             lbl.set_fontweight("bold")
     ax.xaxis.tick_top()
-    ax.set_xticks(range(n_g), [labels.get(g, g) for g in fp.groups], fontsize=7, rotation=30,
-                  ha="left", rotation_mode="anchor")
+    from stress.report.text import wrap
+
+    col_pt = ax.get_position().width * fig.get_size_inches()[0] * 72 / max(n_g, 1)
+    # wrapped to the column, level: a long group name never runs into the next one
+    ax.set_xticks(range(n_g), ["\n".join(wrap(labels.get(g, g), col_pt - 4, 7)[:4])
+                               for g in fp.groups], fontsize=7, ha="center", va="bottom",
+                  linespacing=1.1)
     ax.tick_params(length=0)
     ax.grid(False)
     for s in ax.spines.values():

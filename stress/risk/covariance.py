@@ -73,3 +73,38 @@ def ledoit_wolf(returns) -> tuple[np.ndarray, float]:
     cov = (1.0 - shrinkage) * s
     cov[np.diag_indices(n)] += shrinkage * m
     return cov, shrinkage
+
+
+def ledoit_wolf_batch(returns, counts=None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ledoit_wolf` of many windows at once: ``returns`` (D, T, N), D windows of
+    complete rows; ``counts`` (D,) the rows of each window (the first ``counts[d]``
+    rows; the rest is padding, ignored; default all T). Returns cov (D, N, N) and
+    shrinkage (D,). Window d equals ``ledoit_wolf(returns[d, :counts[d]])`` (the same
+    formula, vectorised over d; padding rows enter every sum as zeros)."""
+    x = np.asarray(returns, dtype=float)
+    if x.ndim != 3:
+        raise RiskInputError(f"returns: expected a 3-d array (windows, rows, assets), got shape {x.shape}")
+    d_, rows, n = x.shape
+    t = np.full(d_, rows) if counts is None else np.asarray(counts, dtype=int)
+    valid = np.arange(rows) < t[:, None]  # (D, T)
+    if t.size and (t.min() < 2 or t.max() > rows or n < 1):
+        raise RiskInputError(f"returns: need 2 to {rows} complete rows and 1 asset per window")
+    x = np.where(valid[:, :, None], x, 0.0)
+    as_finite(x.reshape(-1, n) if n else x.reshape(-1, 1), "returns", (2,))
+    tf = t.astype(float)
+    mean = x.sum(axis=1) / tf[:, None]
+    xc = np.where(valid[:, :, None], x - mean[:, None, :], 0.0)
+    s = np.matmul(xc.transpose(0, 2, 1), xc) / tf[:, None, None]
+    tr = np.trace(s, axis1=1, axis2=2)
+    m = tr / n
+    ss = np.sum(s * s, axis=(1, 2))
+    d2 = (ss - 2.0 * m * tr + n * m * m) / n
+    sq = np.sum(xc * xc, axis=2)
+    bbar2 = (np.sum(sq * sq, axis=1) - tf * ss) / (tf * tf) / n
+    b2 = np.minimum(np.maximum(bbar2, 0.0), d2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shrinkage = np.where(d2 <= 0.0, 0.0, b2 / d2)
+    cov = (1.0 - shrinkage)[:, None, None] * s
+    idx = np.arange(n)
+    cov[:, idx, idx] += (shrinkage * m)[:, None]
+    return cov, shrinkage

@@ -81,14 +81,47 @@ def var_es_historical(pnl, confidence: float = 0.99, horizon: int = 1) -> VarEs:
     t = x.shape[0]
     if t < 1:
         raise RiskInputError("pnl: no observations")
-    k = min(max(math.ceil(round(t * a, 9)), 1), t)
+    k = _tail_rank(t, a)
     # a partial sort suffices: L_(k) in place k-1, the larger losses after it (any order)
     losses = np.partition(-x, k - 1, axis=0)
-    var = losses[k - 1]
+    return _tail_var_es(losses, k, a, x.ndim)
+
+
+def _tail_rank(t: int, a: float) -> int:
+    """k = ceil(T * alpha), kept in 1..T (the rank of the empirical VaR)."""
+    return min(max(math.ceil(round(t * a, 9)), 1), t)
+
+
+def _tail_var_es(losses: np.ndarray, k: int, a: float, ndim: int) -> VarEs:
+    """VaR and ES of losses partitioned at k - 1 (see :func:`var_es_historical`)."""
+    t = losses.shape[0]
+    var = np.array(losses[k - 1])  # a copy: the caller may partition `losses` further
     es = (losses[k:].sum(axis=0) / t + var * (k / t - a)) / (1.0 - a)
-    if x.ndim == 1:
+    if ndim == 1:
         return VarEs(float(var), float(es))
     return VarEs(var, es)
+
+
+def var_es_historical_levels(pnl, confidences, horizon: int = 1) -> dict[float, VarEs]:
+    """:func:`var_es_historical` at several confidence levels from one partial sort:
+    the losses are partitioned at the lowest level's rank k, each higher level's rank
+    only within the tail above the previous one (the same order statistics, so the same
+    VaR; the ES sums the same tail). Returns {confidence: VarEs}."""
+    levels = sorted({check_confidence(c) for c in confidences})
+    x = as_finite(pnl, "pnl", (1, 2))
+    if horizon != 1:
+        x = overlapping_sums(x, horizon)
+    t = x.shape[0]
+    if t < 1:
+        raise RiskInputError("pnl: no observations")
+    losses = -x  # a fresh array (keeps x's memory order), partitioned in place below
+    out, lo = {}, 0
+    for a in levels:
+        k = _tail_rank(t, a)
+        losses[lo:].partition(k - 1 - lo, axis=0)
+        out[a] = _tail_var_es(losses, k, a, x.ndim)
+        lo = k - 1
+    return out
 
 
 def var_es_normal(mu, sigma, confidence: float = 0.99) -> VarEs:
