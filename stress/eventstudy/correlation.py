@@ -97,32 +97,51 @@ def _common_days(resid: np.ndarray, inc: np.ndarray, on_day: np.ndarray) -> np.n
 
 
 def _pairwise_small(resid: np.ndarray, sets: np.ndarray) -> np.ndarray:
-    """:func:`_pairwise` of b events at once: (b, L, N) residuals (NaN where missing),
-    ``sets`` (S, b, N) -> (S, b), from (b, N, N) masked matrix products of raw sums."""
+    """:func:`_pairwise` of b events: (b, L, N) residuals (NaN where missing), ``sets``
+    (S, b, N) -> (S, b). One event at a time with N x N arrays that stay in cache: the
+    masked sums from :func:`_masked_sums`, the Gram matrix (BLAS), then the correlation
+    formula in place and the mean per set as two small matrix products."""
     b, _, k = resid.shape
-    sums = np.empty((b, 3 * k, k))  # per event: S_i|j, S_ii|j, n_ij stacked
-    sxy = np.empty((b, k, k))
-    for e in range(b):  # 2-D products per event: BLAS (a stacked matmul of transposed views is slower)
+    out = np.empty(sets.shape[:2])
+    tmp = np.empty((k, k))
+    for e in range(b):
         on = np.isfinite(resid[e])
-        m = on.astype(float)
         z = np.where(on, resid[e], 0.0)
-        left = np.concatenate([z, z * z, m], axis=1)  # (L, 3k)
-        if (~on).mean() <= SPARSE_GAPS:  # totals less the sums over the other asset's missing days
-            np.subtract(left.sum(axis=0)[:, None], _Gaps(on).times(slice(0, k), left).T, out=sums[e])
-        else:
-            np.matmul(left.T, m, out=sums[e])
-        np.matmul(z.T, z, out=sxy[e])
-    sx, sxx, n = sums[:, :k], sums[:, k:2 * k], sums[:, 2 * k:]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        var = n * sxx - sx * sx
-        corr = (n * sxy - sx * np.swapaxes(sx, 1, 2)) / np.sqrt(var * np.swapaxes(var, 1, 2))
-    keep = (n >= 3) & np.isfinite(corr) & ~np.eye(n.shape[1], dtype=bool)
-    corr = np.where(keep, corr, 0.0)
-    u = sets.astype(float)  # (S, b, N)
-    total = np.einsum("sbi,bij,sbj->sb", u, corr, u)
-    count = np.einsum("sbi,bij,sbj->sb", u, keep.astype(float), u)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / count, np.nan)
+        sums = _masked_sums(z, on)  # (3k, k): S_i|j, S_ii|j, n_ij
+        sx, sxx, n = sums[:k], sums[k:2 * k], sums[2 * k:]
+        corr = z.T @ z  # S_ij, then the correlation in place
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr *= n
+            np.multiply(sx, sx.T, out=tmp)
+            corr -= tmp
+            sxx *= n
+            np.multiply(sx, sx, out=tmp)
+            sxx -= tmp  # n S_ii|j - S_i|j^2
+            np.multiply(sxx, sxx.T, out=tmp)
+            np.sqrt(tmp, out=tmp)
+            corr /= tmp
+        keep = n >= 3
+        keep &= np.isfinite(corr)
+        np.fill_diagonal(keep, False)
+        np.copyto(corr, 0.0, where=~keep)
+        u = sets[:, e].astype(float)  # (S, k)
+        total = ((u @ corr) * u).sum(axis=1)
+        count = ((u @ keep.astype(float)) * u).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:, e] = np.where(count > 0, total / count, np.nan)
+    return out
+
+
+def _masked_sums(z: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """(3k, k) sums over the days column j is on of z_i, z_i^2 and 1 (rows i of the
+    three blocks; ``z`` (L, k) zero where not ``on``). With few missing cells: the
+    column totals less, per j, the sums over j's missing days (a sparse product), else
+    dense products."""
+    k = z.shape[1]
+    x = np.concatenate([z, z * z, on.astype(float)], axis=1)  # (L, 3k)
+    if (~on).mean() > SPARSE_GAPS:
+        return x.T @ x[:, 2 * k:]
+    return x.sum(axis=0)[:, None] - _Gaps(on).times(slice(0, k), x).T
 
 
 def _pairwise(z: np.ndarray, on: np.ndarray, member: np.ndarray) -> np.ndarray:
@@ -184,7 +203,10 @@ class _Gaps:
     def __init__(self, on: np.ndarray) -> None:
         from scipy import sparse
 
-        self._dt = sparse.csr_matrix((~on).T.astype(float))  # (k, L)
+        asset, day = np.nonzero(~on.T)  # the missing cells, by asset
+        ptr = np.zeros(on.shape[1] + 1, dtype=np.intp)
+        np.cumsum(np.bincount(asset, minlength=on.shape[1]), out=ptr[1:])
+        self._dt = sparse.csr_matrix((np.ones(day.size), day, ptr), shape=on.shape[::-1])  # (k, L)
 
     def times(self, cols: slice, x: np.ndarray) -> np.ndarray:
         return np.asarray(self._dt[cols] @ x)
