@@ -138,10 +138,15 @@ def _masked_sums(z: np.ndarray, on: np.ndarray) -> np.ndarray:
     column totals less, per j, the sums over j's missing days (a sparse product), else
     dense products."""
     k = z.shape[1]
-    x = np.concatenate([z, z * z, on.astype(float)], axis=1)  # (L, 3k)
+    x = np.empty((z.shape[0], 3 * k))
+    x[:, :k] = z
+    np.multiply(z, z, out=x[:, k:2 * k])
+    x[:, 2 * k:] = on
     if (~on).mean() > SPARSE_GAPS:
         return x.T @ x[:, 2 * k:]
-    return x.sum(axis=0)[:, None] - _Gaps(on).times(slice(0, k), x).T
+    part = _Gaps(on).times(slice(None), x)  # (k, 3k): row j the sums over j's missing days
+    np.subtract(x.sum(axis=0), part, out=part)
+    return part.T
 
 
 def _pairwise(z: np.ndarray, on: np.ndarray, member: np.ndarray) -> np.ndarray:
@@ -150,29 +155,125 @@ def _pairwise(z: np.ndarray, on: np.ndarray, member: np.ndarray) -> np.ndarray:
     (zeros elsewhere); pairs with fewer than 3 common days or an undefined correlation
     are left out. (S,), NaN where no pair is left.
 
-    With sums over the common days n, S_i, S_j, S_ii, S_jj, S_ij (masked matrix
-    products), r_ij = (n S_ij - S_i S_j) / sqrt((n S_ii - S_i^2)(n S_jj - S_j^2)).
-    Rows are taken in blocks; each block is paired with itself and the later columns."""
+    Columns that share their mask with others (:func:`_patterns`: listings, closures)
+    are paired group by group over the groups' common days (:func:`_group_sums`,
+    O(L k) per pair of groups); the pairs of a column with a mask of its own are formed
+    one by one (:func:`_pair_sums`, O(L k) per such column)."""
     k = z.shape[1]
     if k < 2:
         return np.full(len(member), np.nan)
-    m = on.astype(float)
-    z2 = z * z
     u = member.astype(float)  # (S, k)
     gaps = _Gaps(on) if (~on).mean() <= SPARSE_GAPS else None
-    block = max(16, min(int(BLOCK_BYTES // (8 * k)), -(-k // 4)))  # >= 4 blocks: pairs i < j only
+    grouped = _patterns(on)
+    if grouped is None:
+        total, count = _pair_sums(z, on, u, gaps, None)
+    else:
+        alone, groups = grouped
+        total, count = _pair_sums(z, on, u, gaps, alone)
+        more = _group_sums(z, on, u, groups)
+        total += more[0]
+        count += more[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)
+
+
+#: Columns with a shared mask are paired group by group when the groups' cost (the
+#: single-mask columns against all, plus every group against every group) is below this
+#: share of the pairwise cost.
+GROUP_GAIN = 0.5
+
+
+def _patterns(on: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]] | None:
+    """The columns of ``on`` (L, k) grouped by identical mask: (the columns whose mask
+    no other column has, [the columns of each mask shared by 2 or more]); None when
+    grouping does not pay (most masks unique: random gaps)."""
+    k = on.shape[1]
+    packed = np.packbits(on, axis=0)  # (L / 8, k)
+    key = np.ascontiguousarray(packed.T).view(np.dtype((np.void, packed.shape[0])))[:, 0]
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
+    shared = counts[inverse] >= 2
+    n_groups = int((counts >= 2).sum())
+    alone = np.flatnonzero(~shared)
+    if not n_groups or alone.size * k + 2.0 * (k - alone.size) * n_groups > GROUP_GAIN * k * k / 2:
+        return None
+    order = np.argsort(inverse[shared], kind="stable")
+    cols = np.flatnonzero(shared)[order]
+    cuts = np.flatnonzero(np.diff(inverse[cols])) + 1
+    return alone, np.split(cols, cuts)
+
+
+def _group_sums(z: np.ndarray, on: np.ndarray, u: np.ndarray,
+                groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(total, count) per set over the pairs of columns within and between ``groups``
+    (columns with one mask per group): over the n common days of two groups each
+    column is standardised once (z_i, sd with n - 1; a column without variance leaves
+    its pairs out), the sum of the pairs' correlations is sum_t (sum_i z_it)(sum_j z_jt)
+    / (n - 1) (within a group: (||sum_i z_i||^2 - sum_i ||z_i||^2) / 2 / (n - 1))."""
     total, count = np.zeros(len(u)), np.zeros(len(u))
-    for a in range(0, k, block):
-        b = min(a + block, k)
-        c = b - a
-        left = np.concatenate([z[:, a:b], z2[:, a:b], m[:, a:b]], axis=1)  # (L, 3c)
+    masks = [on[:, g[0]] for g in groups]
+    for a, ga in enumerate(groups):
+        for b in range(a, len(groups)):
+            days = np.flatnonzero(masks[a] & masks[b])
+            n = days.size
+            if n < 3:
+                continue
+            sums = []
+            for g in ((ga,) if a == b else (ga, groups[b])):
+                x = z[np.ix_(days, g)]
+                x -= x.mean(axis=0)
+                ss = np.einsum("ti,ti->i", x, x)
+                ok = ss > 0
+                x /= np.sqrt(np.where(ok, ss, 1.0) / (n - 1.0))
+                w = u[:, g] * ok  # (S, |g|): the set's columns with a correlation
+                sums.append((x @ w.T, w, n - 1.0 if a == b else 0.0))  # (n, S) sum_i z_it
+            if a == b:
+                zs, w, norm = sums[0]  # ||z_i||^2 = n - 1 for every standardised column
+                total += ((zs * zs).sum(axis=0) - w.sum(axis=1) * norm) / (2.0 * (n - 1.0))
+                v = w.sum(axis=1)
+                count += v * (v - 1.0) / 2.0
+            else:
+                total += (sums[0][0] * sums[1][0]).sum(axis=0) / (n - 1.0)
+                count += sums[0][1].sum(axis=1) * sums[1][1].sum(axis=1)
+    return total, count
+
+
+def _pair_sums(z: np.ndarray, on: np.ndarray, u: np.ndarray, gaps: "_Gaps | None",
+               alone: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(total, count) per set of the pairwise-complete correlations of the pairs i < j
+    (``alone`` None), or of every pair with a column of ``alone`` (index array).
+
+    With sums over the common days n, S_i, S_j, S_ii, S_jj, S_ij (masked matrix
+    products), r_ij = (n S_ij - S_i S_j) / sqrt((n S_ii - S_i^2)(n S_jj - S_j^2)).
+    Rows are taken in blocks, each paired with the later columns (or with all)."""
+    k = z.shape[1]
+    total, count = np.zeros(len(u)), np.zeros(len(u))
+    rows_all = np.arange(k) if alone is None else alone
+    if rows_all.size == 0:
+        return total, count
+    in_alone = None
+    if alone is not None:
+        in_alone = np.zeros(k, dtype=bool)
+        in_alone[alone] = True
+    z2 = z * z
+    m = on.astype(float) if gaps is None else None  # the sparse path forms 0/1 blocks only
+    sum_z, sum_z2 = z.sum(axis=0), z2.sum(axis=0)
+    block = max(16, min(int(BLOCK_BYTES // (8 * k)), -(-rows_all.size // 4)))
+    for a in range(0, rows_all.size, block):
+        ri = rows_all[a:a + block]
+        c = ri.size
+        if alone is None:  # a slice of rows against the columns from its first on
+            rows, cols = slice(int(ri[0]), int(ri[-1]) + 1), slice(int(ri[0]), k)
+        else:
+            rows, cols = ri, slice(0, k)
+        left = np.concatenate([z[:, rows], z2[:, rows], on[:, rows]], axis=1)  # (L, 3c)
         if gaps is None:
-            own = left.T @ m[:, a:]  # rows: S_i, S_ii, n over the days j is on
-            other = [m[:, a:b].T @ x[:, a:] for x in (z, z2)]  # S_j, S_jj over the days i is on
+            own = left.T @ m[:, cols]  # rows: S_i, S_ii, n over the days j is on
+            other = [m[:, rows].T @ x[:, cols] for x in (z, z2)]  # S_j, S_jj over the days i is on
         else:  # the same sums: totals less the other asset's (few) missing days
-            own = left.sum(axis=0)[:, None] - gaps.times(slice(a, k), left).T
-            other = [x[:, a:].sum(axis=0)[None, :] - gaps.times(slice(a, b), x[:, a:]) for x in (z, z2)]
-        corr = z[:, a:b].T @ z[:, a:]  # S_ij, then the correlation in place
+            own = left.sum(axis=0)[:, None] - gaps.times(cols, left).T
+            other = [x[cols][None, :] - gaps.times(rows, y[:, cols]) for x, y in ((sum_z, z), (sum_z2, z2))]
+        corr = z[:, rows].T @ z[:, cols]  # S_ij, then the correlation in place
         sx_i, sxx_i, n = own[:c], own[c:2 * c], own[2 * c:]
         sx_j, sxx_j = other
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -187,12 +288,15 @@ def _pairwise(z: np.ndarray, on: np.ndarray, member: np.ndarray) -> np.ndarray:
             corr /= sxx_i
         keep = n >= 3
         keep &= np.isfinite(corr)
-        keep &= np.arange(a, k)[None, :] > np.arange(a, b)[:, None]  # pairs i < j
+        j = np.arange(k)[cols]
+        if alone is None:
+            keep &= j[None, :] > ri[:, None]  # pairs i < j
+        else:  # every pair with a column alone once: j not alone, or alone and after i
+            keep &= ~in_alone[j][None, :] | (j[None, :] > ri[:, None])
         corr[~keep] = 0.0
-        total += ((u[:, a:b] @ corr) * u[:, a:]).sum(axis=1)
-        count += ((u[:, a:b] @ keep.astype(float)) * u[:, a:]).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / count, np.nan)
+        total += ((u[:, rows] @ corr) * u[:, cols]).sum(axis=1)
+        count += ((u[:, rows] @ keep.astype(float)) * u[:, cols]).sum(axis=1)
+    return total, count
 
 
 class _Gaps:
@@ -208,8 +312,9 @@ class _Gaps:
         np.cumsum(np.bincount(asset, minlength=on.shape[1]), out=ptr[1:])
         self._dt = sparse.csr_matrix((np.ones(day.size), day, ptr), shape=on.shape[::-1])  # (k, L)
 
-    def times(self, cols: slice, x: np.ndarray) -> np.ndarray:
-        return np.asarray(self._dt[cols] @ x)
+    def times(self, cols: slice | np.ndarray, x: np.ndarray) -> np.ndarray:
+        dt = self._dt if isinstance(cols, slice) and cols == slice(None) else self._dt[cols]
+        return np.asarray(dt @ x)
 
 
 def residual_correlation(resid: np.ndarray) -> np.ndarray:
