@@ -6,16 +6,32 @@ Pearson correlation, NaN with fewer than 3 common days, left out of the mean), a
 the mean over the pairs with a correlation. Formula and reference: docs/methods.md,
 "Event studies" (Kolari-Pynnonen).
 
-Cost. When the included assets of an event have their residuals on the same days (no
-gaps, or gaps on common days) the sum of the pairwise correlations is
-||sum_i z_i||^2 / (L - 1) with z_i the standardised residuals: O(L N) time and memory.
-With asset-specific gaps each pair has its own mean and variance, and the sum of the
-N (N - 1) / 2 pairwise correlations has no shortcut (a pair's correlation depends on
-both masks), so the event costs O(L N^2) time in matrix products (a dense Gram
-matrix; the masked sums as totals less sparse products over the missing cells) and
-O(L N + block N) memory: the pairs are formed one block of rows at a time, never as an
-N x N array. Up to ``SMALL_N`` assets (placebo batches of many dates) chunks of events
-are done at once with events x N x N arrays of bounded size.
+Cost. The formula never changes; how the sums are formed depends on the masks.
+When the included assets of an event have their residuals on the same days (no gaps,
+or gaps on common days) the sum of the pairwise correlations is ||sum_i z_i||^2 / (L - 1)
+with z_i the standardised residuals: O(L N) time and memory. Otherwise the assets are
+grouped by identical mask (:func:`_patterns`: late listings, delistings, closures):
+two groups' pairs all share the groups' common days, so each group pair costs O(L N)
+the same way (:func:`_group_sums`). Assets with a mask of their own (random gaps) have
+no shortcut: each pair has its own means and variances and the sum of such ratios does
+not factor, so every pair with such an asset is formed (:func:`_pair_sums`, O(L N) per
+asset, O(L N^2) when all masks differ) in matrix products (a dense Gram block; the
+masked sums as totals less sparse products over the missing cells) and O(L N +
+block N) memory, one block of rows at a time, never an N x N array. Up to ``SMALL_N``
+assets (placebo batches of many dates) each date is one pass over N x N arrays that
+stay in cache.
+
+A placebo batch's estimation windows overlap and slide one session at a time, so the
+pair sums could be carried from date to date (add the entering day, drop the leaving
+one, from sums of raw returns and regressors expanded with each date's own
+coefficients). It was not adopted: at 200 assets the Gram product of one date takes
+~0.3 ms on one BLAS thread, while the expansion needs ~25 more N x N elementwise
+operations per date (~0.03 ms each, measured on this machine), so it would save at
+most the masked sums (~1 ms per date) for a second, cancellation-prone formula (the
+expanded sums subtract the market component from raw return products). What did
+matter was BLAS threads spinning under our own threads
+(:func:`stress.eventstudy.batch.one_blas_thread`), sorting with NaN (ranks) and one
+baseline pass per window set.
 """
 
 from __future__ import annotations
@@ -28,8 +44,8 @@ BLOCK_BYTES = 2 * 2**20
 #: are formed as full sums less sparse products over the missing cells (cost: missing
 #: cells x N) instead of dense masked matrix products (cost: L x N^2).
 SPARSE_GAPS = 0.1
-#: Up to this many assets the pairwise path runs on chunks of events at once (events x
-#: N x N arrays of at most CHUNK_BYTES / 8 each), above it one event at a time in blocks.
+#: Up to this many assets the pairwise path forms each event's N x N arrays whole (they
+#: stay in cache), above it one block of rows at a time.
 SMALL_N = 400
 #: Bytes of one (events x L1 x N) work array of the common-days path.
 CHUNK_BYTES = 64 * 2**20
@@ -60,7 +76,7 @@ def mean_residual_correlation(resid: np.ndarray, include: np.ndarray) -> np.ndar
         todo[s] = ~same
     pending = np.flatnonzero(todo.any(axis=0))
     n_all = resid.shape[2]
-    if n_all <= SMALL_N:  # few assets: events x N x N in chunks of events, batched products
+    if n_all <= SMALL_N:  # few assets: chunks of events, each event one pass over N x N arrays
         per_chunk = max(1, int(CHUNK_BYTES // (8 * 8 * n_all * n_all)))
         for lo in range(0, pending.size, per_chunk):
             ev = pending[lo:lo + per_chunk]
