@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 #: Bytes of one (block x N) work array of the pairwise path (about 12 of them live).
-BLOCK_BYTES = 2 * 2**20
+BLOCK_BYTES = 2**20
 #: Share of missing (day, asset) cells up to which the masked sums of the pairwise path
 #: are formed as full sums less sparse products over the missing cells (cost: missing
 #: cells x N) instead of dense masked matrix products (cost: L x N^2).
@@ -271,9 +271,11 @@ def _pair_sums(z: np.ndarray, on: np.ndarray, u: np.ndarray, gaps: "_Gaps | None
     if alone is not None:
         in_alone = np.zeros(k, dtype=bool)
         in_alone[alone] = True
-    z2 = z * z
-    m = on.astype(float) if gaps is None else None  # the sparse path forms 0/1 blocks only
-    sum_z, sum_z2 = z.sum(axis=0), z2.sum(axis=0)
+    if gaps is None:
+        z2, m = z * z, on.astype(float)
+    else:  # the sparse path squares and forms 0/1 blocks only (no full copies)
+        z2 = m = None
+    sum_z, sum_z2 = z.sum(axis=0), np.einsum("ti,ti->i", z, z)
     block = max(16, min(int(BLOCK_BYTES // (8 * k)), -(-rows_all.size // 4)))
     for a in range(0, rows_all.size, block):
         ri = rows_all[a:a + block]
@@ -282,13 +284,15 @@ def _pair_sums(z: np.ndarray, on: np.ndarray, u: np.ndarray, gaps: "_Gaps | None
             rows, cols = slice(int(ri[0]), int(ri[-1]) + 1), slice(int(ri[0]), k)
         else:
             rows, cols = ri, slice(0, k)
-        left = np.concatenate([z[:, rows], z2[:, rows], on[:, rows]], axis=1)  # (L, 3c)
+        zr = z[:, rows]
+        left = np.concatenate([zr, zr * zr, on[:, rows]], axis=1)  # (L, 3c)
         if gaps is None:
             own = left.T @ m[:, cols]  # rows: S_i, S_ii, n over the days j is on
             other = [m[:, rows].T @ x[:, cols] for x in (z, z2)]  # S_j, S_jj over the days i is on
         else:  # the same sums: totals less the other asset's (few) missing days
             own = left.sum(axis=0)[:, None] - gaps.times(cols, left).T
-            other = [x[cols][None, :] - gaps.times(rows, y[:, cols]) for x, y in ((sum_z, z), (sum_z2, z2))]
+            other = [sum_z[cols][None, :] - gaps.times(rows, z[:, cols]),
+                     sum_z2[cols][None, :] - gaps.times_squares(rows, z, cols)]
         corr = z[:, rows].T @ z[:, cols]  # S_ij, then the correlation in place
         sx_i, sxx_i, n = own[:c], own[c:2 * c], own[2 * c:]
         sx_j, sxx_j = other
@@ -331,6 +335,14 @@ class _Gaps:
     def times(self, cols: slice | np.ndarray, x: np.ndarray) -> np.ndarray:
         dt = self._dt if isinstance(cols, slice) and cols == slice(None) else self._dt[cols]
         return np.asarray(dt @ x)
+
+    def times_squares(self, rows: slice | np.ndarray, z: np.ndarray, cols: slice) -> np.ndarray:
+        """``times(rows, z[:, cols] ** 2)`` squaring only the days ``rows`` miss."""
+        dt = self._dt[rows]
+        days = np.unique(dt.indices)
+        if not days.size:
+            return np.zeros((dt.shape[0], z[:, cols].shape[1]))
+        return np.asarray(dt[:, days] @ (z[days, cols] ** 2))
 
 
 def residual_correlation(resid: np.ndarray) -> np.ndarray:
