@@ -291,29 +291,30 @@ def _pair_sums(z: np.ndarray, on: np.ndarray, u: np.ndarray, gaps: "_Gaps | None
             other = [m[:, rows].T @ x[:, cols] for x in (z, z2)]  # S_j, S_jj over the days i is on
         else:  # the same sums: totals less the other asset's (few) missing days
             own = left.sum(axis=0)[:, None] - gaps.times(cols, left).T
-            other = [sum_z[cols][None, :] - gaps.times(rows, z[:, cols]),
-                     sum_z2[cols][None, :] - gaps.times_squares(rows, z, cols)]
+            miss_z, miss_z2 = gaps.missing_sums(rows, z, cols)
+            other = [sum_z[cols][None, :] - miss_z, sum_z2[cols][None, :] - miss_z2]
         corr = z[:, rows].T @ z[:, cols]  # S_ij, then the correlation in place
         sx_i, sxx_i, n = own[:c], own[c:2 * c], own[2 * c:]
         sx_j, sxx_j = other
         with np.errstate(invalid="ignore", divide="ignore"):
+            buf = np.multiply(sx_i, sx_j)  # the one temporary: products go through it
             corr *= n
-            corr -= sx_i * sx_j
+            corr -= buf
             sxx_i *= n
-            sxx_i -= sx_i * sx_i
+            sxx_i -= np.multiply(sx_i, sx_i, out=buf)
             sxx_j *= n
-            sxx_j -= sx_j * sx_j
+            sxx_j -= np.multiply(sx_j, sx_j, out=buf)
             sxx_i *= sxx_j
             np.sqrt(sxx_i, out=sxx_i)
             corr /= sxx_i
-        keep = n >= 3
+        keep = np.greater_equal(n, 3, out=np.empty(n.shape, dtype=bool))
         keep &= np.isfinite(corr)
         j = np.arange(k)[cols]
         if alone is None:
             keep &= j[None, :] > ri[:, None]  # pairs i < j
         else:  # every pair with a column alone once: j not alone, or alone and after i
             keep &= ~in_alone[j][None, :] | (j[None, :] > ri[:, None])
-        corr[~keep] = 0.0
+        np.copyto(corr, 0.0, where=~keep)
         total += ((u[:, rows] @ corr) * u[:, cols]).sum(axis=1)
         count += ((u[:, rows] @ keep.astype(float)) * u[:, cols]).sum(axis=1)
     return total, count
@@ -336,13 +337,17 @@ class _Gaps:
         dt = self._dt if isinstance(cols, slice) and cols == slice(None) else self._dt[cols]
         return np.asarray(dt @ x)
 
-    def times_squares(self, rows: slice | np.ndarray, z: np.ndarray, cols: slice) -> np.ndarray:
-        """``times(rows, z[:, cols] ** 2)`` squaring only the days ``rows`` miss."""
+    def missing_sums(self, rows: slice | np.ndarray, z: np.ndarray, cols: slice) -> tuple[np.ndarray, np.ndarray]:
+        """``times(rows, z[:, cols])`` and the same of the squares, from the days that
+        ``rows`` miss only (no copy of the full columns)."""
         dt = self._dt[rows]
         days = np.unique(dt.indices)
         if not days.size:
-            return np.zeros((dt.shape[0], z[:, cols].shape[1]))
-        return np.asarray(dt[:, days] @ (z[days, cols] ** 2))
+            zero = np.zeros((dt.shape[0], z[:, cols].shape[1]))
+            return zero, zero.copy()
+        dt = dt[:, days]
+        x = z[days, cols]  # (missed days, columns)
+        return np.asarray(dt @ x), np.asarray(dt @ (x * x))
 
 
 def residual_correlation(resid: np.ndarray) -> np.ndarray:
