@@ -212,33 +212,28 @@ def test_random_masks_are_not_grouped():
     assert correlation._patterns(on) is None
 
 
-def test_blas_on_one_thread_only_while_our_threads_share_the_dates(monkeypatch):
-    """aggregates limits BLAS to one thread when its own threads run (restored after),
-    and leaves BLAS alone for a batch it computes on one thread."""
+def test_blas_on_one_thread_inside_aggregates(monkeypatch):
+    """aggregates runs BLAS on one thread (its products are small) with or without
+    threads of its own, and restores the setting after."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
+    from stress.eventstudy import EventStudySpec
     from stress.eventstudy import batch as batch_mod
+
+    def blas_threads():
+        return max(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas")
 
     seen = []
     real = batch_mod._aggregates
-
-    def spy(*a):
-        seen.append(max(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"))
-        return real(*a)
-
-    monkeypatch.setattr(batch_mod, "_aggregates", spy)
+    monkeypatch.setattr(batch_mod, "_aggregates", lambda *a: seen.append(blas_threads()) or real(*a))
     rng = np.random.default_rng(1)
     r = rng.normal(0, 0.01, (400, 30))
     r[rng.random(r.shape) < 0.01] = np.nan
     mkt = rng.normal(0, 0.01, (400, 1))
-    from stress.eventstudy import EventStudySpec
-
     spec = EventStudySpec(model="market", market="MKT", estimation=(-120, -11), windows=((0, 0), (0, 5)),
                           min_estimation=60, placebo=0)
     b = batch_mod.run_batch(r, mkt, np.arange(150, 390, 20), spec, threads=1)
-    before = max(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas")
-    batch_mod.aggregates(b, np.ones(30, dtype=bool), threads=2, min_parallel=0)
-    assert seen and set(seen) == {1}
-    seen.clear()
-    batch_mod.aggregates(b, np.ones(30, dtype=bool), threads=1)
-    assert seen == [before]
-    assert max(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas") == before
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        batch_mod.aggregates(b, np.ones(30, dtype=bool), threads=2, min_parallel=0)
+        batch_mod.aggregates(b, np.ones(30, dtype=bool), threads=1)
+        assert len(seen) > 2 and set(seen) == {1}
+        assert blas_threads() == 2  # restored

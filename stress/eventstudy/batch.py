@@ -106,12 +106,11 @@ def default_threads() -> int:
 
 
 def _in_chunks(fn: Callable[[slice], T], b: int, size: int, threads: int | None, min_parallel: int,
-               chunk_bytes: int | None = None, one_blas: bool = False) -> list[T]:
+               chunk_bytes: int | None = None) -> list[T]:
     """``fn`` over consecutive row slices of a batch of ``b`` rows of ``size`` values in
     all, in order. One thread when ``size`` < ``min_parallel`` or one thread is asked
-    for, else the threads share the slices (BLAS then on one thread if ``one_blas``).
-    The slices hold at most ``chunk_bytes`` of float64 values each (default: one slice
-    per thread)."""
+    for, else the threads share the slices. The slices hold at most ``chunk_bytes`` of
+    float64 values each (default: one slice per thread)."""
     workers = min(default_threads() if threads is None else max(1, int(threads)), b)
     if workers <= 1 or size < min_parallel:
         workers = 1
@@ -125,16 +124,16 @@ def _in_chunks(fn: Callable[[slice], T], b: int, size: int, threads: int | None,
     rows = [slice(int(lo), int(hi)) for lo, hi in zip(edges[:-1], edges[1:])]
     if workers == 1:
         return [fn(r) for r in rows]
-    blas = one_blas_thread() if one_blas else contextlib.nullcontext()
-    with blas, ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(fn, rows))
 
 
 def one_blas_thread() -> ContextManager:
-    """BLAS on one thread inside the block (restored after), while the threads of
-    :func:`aggregates` share the dates: BLAS threads on top of them oversubscribe the cores
-    and, on busy cores, spin instead of working (the KP r's per-date Gram products with
-    gaps measured 5-10x slower on 2 shared cores). A no-op without threadpoolctl."""
+    """BLAS on one thread inside the block (restored after), for :func:`aggregates`:
+    its products are small (the KP r's per-date Gram matrices with gaps, 240 x 200 x 200
+    for a placebo date), and BLAS threads on them, on top of our own threads or on busy
+    cores, spin instead of working (measured 5-10x slower on 2 shared cores, with one
+    thread of ours or two). A no-op without threadpoolctl."""
     global _BLAS
     if _BLAS is None:
         try:
@@ -270,8 +269,9 @@ def aggregates(
     B x L x N of the rank test's days)."""
     b, _, n = batch.fit.resid.shape
     inc = np.broadcast_to(np.asarray(include, dtype=bool), (b, n))
-    parts = _in_chunks(lambda rows: _aggregates(batch, inc, rows), b, batch.rank2.size, threads, min_parallel,
-                       chunk_bytes, one_blas=True)
+    with one_blas_thread():
+        parts = _in_chunks(lambda rows: _aggregates(batch, inc, rows), b, batch.rank2.size, threads, min_parallel,
+                           chunk_bytes)
     if len(parts) == 1:
         return parts[0]
     return tuple(
