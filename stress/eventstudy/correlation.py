@@ -29,7 +29,7 @@ coefficients). It was not adopted: at 200 assets the Gram product of one date ta
 operations per date (~0.03 ms each, measured on this machine), so it would save at
 most the masked sums (~1 ms per date) for a second, cancellation-prone formula (the
 expanded sums subtract the market component from raw return products). What did
-matter was BLAS threads spinning under our own threads
+matter was BLAS threads spinning on these small products
 (:func:`stress.eventstudy.batch.one_blas_thread`), sorting with NaN (ranks) and one
 baseline pass per window set.
 """
