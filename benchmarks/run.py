@@ -38,6 +38,7 @@ BENCHMARKS = {
     "gaps-5000": ("bench_gaps", "the same, 5,000 assets"),
     "gaps-exponent": ("bench_gaps", "time ~ assets^b with gaps"),
     "gaps-memory": ("bench_gaps", "peak memory, 5,000 assets x 20 events with gaps"),
+    "gaps-listings": ("bench_gaps", "10% of assets listed late: time ~ assets^b, 500 -> 5,000"),
     "placebo": ("bench_eventstudy", "placebo inference, 1,000 dates x 25 assets"),
     "placebo-gaps": ("bench_eventstudy", "placebo 1,000 dates x 200 assets, 1% missing / complete"),
     "scenario-grid": ("bench_scenarios", "P&L grid + VaR/ES, 1,000 portfolios x 10,000 scenarios"),

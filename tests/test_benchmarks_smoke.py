@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RUNNER = ROOT / "benchmarks" / "run.py"
 NAMES = ("eventstudy", "eventstudy-floor", "eventstudy-api", "eventstudy-api/core", "eventstudy-multi",
-         "gaps-500", "gaps-2000", "gaps-5000", "gaps-exponent", "gaps-memory", "placebo", "placebo-gaps",
+         "gaps-500", "gaps-2000", "gaps-5000", "gaps-exponent", "gaps-memory", "gaps-listings", "placebo",
+         "placebo-gaps",
          "scenario-grid", "montecarlo-var", "scenario-engine", "store-load", "cli-help", "cli-event-study",
          "cli-sensitivity", "cli-run-var", "cli-report", "scale-var",
          "scale-var-dask", "scale-grid", "report")

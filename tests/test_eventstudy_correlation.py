@@ -146,3 +146,94 @@ def test_real_listings_in_the_estimation_window(sample_store):
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
     assert 0.2 < want[0] < 0.8  # AI-power names move together
     np.testing.assert_allclose(res.window((0, 0)).mean_corr, want[0], rtol=0, atol=1e-12)
+
+
+def test_baselines_of_several_sets_equal_one_baseline_per_set():
+    """The windows' different usable sets (returns missing inside a window) in one pass
+    give each set's crude-test AAR sd, rank-test Z_t and sign-test shares of the
+    per-set computation."""
+    from stress.eventstudy.significance import baseline, baselines, centred_ranks
+
+    rng = np.random.default_rng(5)
+    r = _plant_gaps(_resid(b=6, days=80, n=25, seed=5), rng)
+    u = centred_ranks(r)
+    n_est = np.isfinite(r).sum(axis=1)
+    sets = rng.random((3,) + r.shape[::2]) < 0.8
+    sets[2, 0] = False  # an empty set on one date
+    kp = mean_residual_correlation(r, sets)
+    got = baselines(r, u, n_est, sets, kp)
+    for s in range(3):
+        want = baseline(r, u, n_est, sets[s])
+        for name in ("r", "sd_aar", "m_days", "zt", "s_rank", "pos_share"):
+            np.testing.assert_allclose(getattr(got[s], name), getattr(want, name), rtol=1e-12, atol=1e-14,
+                                       err_msg=name)
+
+
+def _listings(b=3, days=80, n=60, seed=11):
+    """Residuals where most assets trade every day, three groups list late (at days 10,
+    25, 40), one group shares a market closure, and a few assets have random gaps."""
+    rng = np.random.default_rng(seed)
+    r = _resid(b=b, days=days, n=n, rho=0.35, seed=seed)
+    r[:, :10, 40:45] = np.nan
+    r[:, :25, 45:48] = np.nan
+    r[:, :40, 48:52] = np.nan
+    r[:, 30:33, 52:56] = np.nan  # a closure shared by a group
+    r[:, :, 56:][rng.random((b, days, 4)) < 0.05] = np.nan  # masks of their own
+    r[1, :78, 44] = np.nan  # 2 days left: its pairs have too few common days
+    return r
+
+
+@pytest.mark.parametrize("sparse", [True, False])
+def test_shared_masks_grouped_match_pair_loop(sparse, monkeypatch):
+    r = _listings()
+    on = np.isfinite(r[0])
+    alone, groups = correlation._patterns(on)  # the grouping pays here
+    assert set(alone) >= set(range(56, 60)) and len(groups) == 5
+    monkeypatch.setattr(correlation, "SPARSE_GAPS", 1.0 if sparse else -1.0)
+    monkeypatch.setattr(correlation, "SMALL_N", 0)  # the one-event path that groups
+    calls = []
+    real = correlation._group_sums
+    monkeypatch.setattr(correlation, "_group_sums", lambda *a: calls.append(1) or real(*a))
+    rng = np.random.default_rng(2)
+    include = rng.random(r.shape[::2]) < 0.9
+    got = mean_residual_correlation(r, include)
+    assert len(calls) == r.shape[0]
+    np.testing.assert_allclose(got, _reference(r, include), rtol=0, atol=1e-12)
+    sets = np.stack([include, include & (np.arange(r.shape[2]) % 4 > 0)])
+    many = mean_residual_correlation(r, sets)
+    for s in range(2):
+        np.testing.assert_allclose(many[s], _reference(r, sets[s]), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got, 0.35, atol=0.1)  # the planted residual correlation
+
+
+def test_random_masks_are_not_grouped():
+    rng = np.random.default_rng(0)
+    on = rng.random((240, 300)) > 0.01
+    assert correlation._patterns(on) is None
+
+
+def test_blas_on_one_thread_inside_aggregates(monkeypatch):
+    """aggregates runs BLAS on one thread (its products are small) with or without
+    threads of its own, and restores the setting after."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from stress.eventstudy import EventStudySpec
+    from stress.eventstudy import batch as batch_mod
+
+    def blas_threads():
+        return max(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas")
+
+    seen = []
+    real = batch_mod._aggregates
+    monkeypatch.setattr(batch_mod, "_aggregates", lambda *a: seen.append(blas_threads()) or real(*a))
+    rng = np.random.default_rng(1)
+    r = rng.normal(0, 0.01, (400, 30))
+    r[rng.random(r.shape) < 0.01] = np.nan
+    mkt = rng.normal(0, 0.01, (400, 1))
+    spec = EventStudySpec(model="market", market="MKT", estimation=(-120, -11), windows=((0, 0), (0, 5)),
+                          min_estimation=60, placebo=0)
+    b = batch_mod.run_batch(r, mkt, np.arange(150, 390, 20), spec, threads=1)
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        batch_mod.aggregates(b, np.ones(30, dtype=bool), threads=2, min_parallel=0)
+        batch_mod.aggregates(b, np.ones(30, dtype=bool), threads=1)
+        assert len(seen) > 2 and set(seen) == {1}
+        assert blas_threads() == 2  # restored

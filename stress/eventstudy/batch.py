@@ -10,17 +10,18 @@ results are concatenated in order and equal the one-thread results exactly.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import Callable, ContextManager, TypeVar
 
 import numpy as np
 
 from stress.errors import InputError
 from stress.eventstudy.models import Fit, _design, drop_short, expected_returns, fit_normal, gather, window_stats
 from stress.eventstudy.correlation import mean_residual_correlation
-from stress.eventstudy.significance import Baseline, aggregate_tests, baseline, decode_centred, rank_codes, rank_dtype, usable
+from stress.eventstudy.significance import Baseline, aggregate_tests, baseline, baselines, decode_centred, rank_codes, rank_dtype, usable
 from stress.eventstudy.spec import EventStudySpec, Window
 
 T = TypeVar("T")
@@ -125,6 +126,25 @@ def _in_chunks(fn: Callable[[slice], T], b: int, size: int, threads: int | None,
         return [fn(r) for r in rows]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(fn, rows))
+
+
+def one_blas_thread() -> ContextManager:
+    """BLAS on one thread inside the block (restored after), for :func:`aggregates`:
+    its products are small (the KP r's per-date Gram matrices with gaps, 240 x 200 x 200
+    for a placebo date), and BLAS threads on them, on top of our own threads or on busy
+    cores, spin instead of working (measured 5-10x slower on 2 shared cores, with one
+    thread of ours or two). A no-op without threadpoolctl."""
+    global _BLAS
+    if _BLAS is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - a declared dependency
+            return contextlib.nullcontext()
+        _BLAS = ThreadpoolController()  # finds the loaded BLAS once (2 ms), then each limit is ~0.1 ms
+    return _BLAS.limit(limits=1, user_api="blas")
+
+
+_BLAS = None
 
 
 def _cat(arrays: list[np.ndarray]) -> np.ndarray:
@@ -258,8 +278,9 @@ def aggregates(
     B x L x N of the rank test's days)."""
     b, _, n = batch.fit.resid.shape
     inc = np.broadcast_to(np.asarray(include, dtype=bool), (b, n))
-    parts = _in_chunks(lambda rows: _aggregates(batch, inc, rows), b, batch.rank2.size, threads, min_parallel,
-                       chunk_bytes)
+    with one_blas_thread():
+        parts = _in_chunks(lambda rows: _aggregates(batch, inc, rows), b, batch.rank2.size, threads, min_parallel,
+                           chunk_bytes)
     if len(parts) == 1:
         return parts[0]
     return tuple(
@@ -280,10 +301,11 @@ def _aggregates(batch: Batch, inc: np.ndarray, rows: slice) -> tuple[Aggregate, 
     distinct = dict(zip(keys, used))  # usually one set: every window has the same assets
     r_all = mean_residual_correlation(fit.resid[rows], np.stack(list(distinct.values())))
     ranks = decode_centred(batch.rank2[rows], batch.n_ranked[rows])
-    known: dict[bytes, Baseline] = {
-        key: baseline(fit.resid[rows], ranks, fit.n_est[rows], u, r=r_all[s])
-        for s, (key, u) in enumerate(distinct.items())
-    }
+    if len(distinct) == 1:
+        known: dict[bytes, Baseline] = {keys[0]: baseline(fit.resid[rows], ranks, fit.n_est[rows], used[0], r=r_all[0])}
+    else:  # windows with different usable assets (returns missing in a window): all sets in one pass
+        known = dict(zip(distinct, baselines(fit.resid[rows], ranks, fit.n_est[rows],
+                                             np.stack(list(distinct.values())), r_all)))
     out = []
     for wb, u, key in zip(batch.windows, used, keys):
         days = slice(l1 + wb.window[0] - first, l1 + wb.window[1] - first + 1)

@@ -95,6 +95,37 @@ def _daily_sums(values: np.ndarray, inc: np.ndarray) -> tuple[np.ndarray, np.nda
     return on.sum(axis=2), np.sum(values, axis=2, where=on)
 
 
+def baselines(resid: np.ndarray, u: np.ndarray, n_est: np.ndarray, sets: np.ndarray,
+              r: np.ndarray) -> list[Baseline]:
+    """:func:`baseline` of S asset sets (S, B, N) at once (the windows' usable assets
+    differ when returns are missing inside a window), with their KP r (S, B). The sums
+    over each set's assets (the AAR, the rank test's Z_t and their counts) are one
+    (L x N) @ (N x S) product per date instead of S passes over the (B, L, N) arrays;
+    the numbers equal :func:`baseline` per set up to the order of summation."""
+    sets = np.asarray(sets, dtype=bool)
+    n_sets, b, _ = sets.shape
+    w = np.ascontiguousarray(np.moveaxis(sets, 0, -1), dtype=float)  # (B, N, S)
+    sums = [np.empty((b, x.shape[1], n_sets)) for x in (resid, resid, u, u)]  # AAR sums, counts, Z_t sums, counts
+    for e in range(b):
+        for k, x in enumerate((resid, u)):
+            fin = np.isfinite(x[e])
+            np.matmul(np.where(fin, x[e], 0.0), w[e], out=sums[2 * k][e])
+            np.matmul(fin.astype(float), w[e], out=sums[2 * k + 1][e])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pos_share = (resid > 0).sum(axis=1) / n_est  # NaN > 0 is False
+        out = []
+        for s in range(n_sets):
+            total, cnt, usum, n_t = (x[..., s] for x in sums)
+            aar = np.where(cnt > 0, total / np.maximum(cnt, 1), np.nan)
+            m_days = np.isfinite(aar).sum(axis=1)
+            aar_mean = np.nansum(aar, axis=1) / m_days
+            sd_aar = np.sqrt(np.nansum((aar - aar_mean[:, None]) ** 2, axis=1) / (m_days - 1))
+            zt = np.where(n_t > 0, usum / np.sqrt(np.maximum(n_t, 1)), np.nan)
+            s_rank = np.sqrt(np.nansum(zt**2, axis=1) / np.isfinite(zt).sum(axis=1))
+            out.append(Baseline(r[s], sd_aar, m_days, zt, s_rank, pos_share))
+    return out
+
+
 def aggregate_tests(
     car: np.ndarray,
     var_car: np.ndarray,
