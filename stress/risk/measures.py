@@ -75,16 +75,22 @@ def var_es_historical(pnl, confidence: float = 0.99, horizon: int = 1) -> VarEs:
     VarEs of floats (1-d pnl) or arrays (P,) (2-d pnl).
     """
     a = check_confidence(confidence)
-    x = as_finite(pnl, "pnl", (1, 2))
-    if horizon != 1:
-        x = overlapping_sums(x, horizon)
-    t = x.shape[0]
-    if t < 1:
-        raise RiskInputError("pnl: no observations")
+    x, t = _pnl_sample(pnl, horizon)
     k = _tail_rank(t, a)
     # a partial sort suffices: L_(k) in place k-1, the larger losses after it (any order)
     losses = np.partition(-x, k - 1, axis=0)
     return _tail_var_es(losses, k, a, x.ndim)
+
+
+def _pnl_sample(pnl, horizon: int) -> tuple[np.ndarray, int]:
+    """The finite P&L sample (1-d or 2-d), as overlapping h-day sums if ``horizon`` > 1,
+    and its number of observations T >= 1."""
+    x = as_finite(pnl, "pnl", (1, 2))
+    if horizon != 1:
+        x = overlapping_sums(x, horizon)
+    if x.shape[0] < 1:
+        raise RiskInputError("pnl: no observations")
+    return x, x.shape[0]
 
 
 def _tail_rank(t: int, a: float) -> int:
@@ -108,12 +114,7 @@ def var_es_historical_levels(pnl, confidences, horizon: int = 1) -> dict[float, 
     only within the tail above the previous one (the same order statistics, so the same
     VaR; the ES sums the same tail). Returns {confidence: VarEs}."""
     levels = sorted({check_confidence(c) for c in confidences})
-    x = as_finite(pnl, "pnl", (1, 2))
-    if horizon != 1:
-        x = overlapping_sums(x, horizon)
-    t = x.shape[0]
-    if t < 1:
-        raise RiskInputError("pnl: no observations")
+    x, t = _pnl_sample(pnl, horizon)
     losses = -x  # a fresh array (keeps x's memory order), partitioned in place below
     out, lo = {}, 0
     for a in levels:
