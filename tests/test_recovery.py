@@ -89,6 +89,8 @@ def test_planted_moves_give_words_that_follow_their_sign(direction, recover, phr
     g = next(x for x in rec.groups if x.name == "power")
     assert (g.caar0 < 0) == (direction < 0)
     assert ("fell" if direction < 0 else "rose") in g.sentence
+    # the verb carries the sign: "fell 12.3%", never "fell -12.3%"
+    assert f"{'fell' if direction < 0 else 'rose'} {abs(g.caar0) * 100:.1f}% on day 0" in g.sentence, g.sentence
     assert phrase in g.sentence, g.sentence
     if recover:
         assert g.n_back == 4 and g.median_sessions <= 40

@@ -199,7 +199,7 @@ def _with_sentence(g: GroupRecovery, rows, data_end: str, confounders, horizons)
     fell = g.caar0 < 0
     verb = "fell" if fell else "rose"
     back_word = "regained their pre-event close" if fell else "gave the gain back to the pre-event close"
-    parts = [f"{g.label} {verb} {fmt.pct(g.caar0)} on day 0 (mean abnormal return)"]
+    parts = [f"{g.label} {verb} {fmt.pct(abs(g.caar0), sign=False)} on day 0 (mean market-adjusted return)"]
     same = [a for a in rows if a.fell == fell]
     n_same = len(same)
     back = sorted((a for a in same if a.sessions == a.sessions), key=lambda a: a.sessions)
