@@ -191,6 +191,28 @@ def _render(charts, width_in, buf) -> None:
                 pdf.savefig(fig)
 
 
+def chart_width(paper: str) -> float:
+    """The charts' width on ``paper``: the text width, inches."""
+    return (PAPER_PT[paper][0] - 2 * MARGIN) / 72
+
+
+def _all_forms(charts: Sequence["Chart"], width_in: float, rendered) -> list[Any]:
+    """Every chart as a Form XObject: the first ones from ``rendered`` (a
+    :class:`stress.report.parallel.ChartJob`) when it holds exactly them at this width,
+    the rest (or all, without a usable job) rendered here."""
+    done: list[Any] = []
+    if rendered is not None:
+        n = len(rendered.charts)
+        same = (rendered.width_in == width_in and len(charts) >= n
+                and all(a is b for a, b in zip(charts, rendered.charts)))
+        pdf = rendered.pdf() if same else None
+        if pdf is None:
+            rendered.close()
+        else:
+            done, charts = _chart_forms(pdf), charts[n:]
+    return done + (_chart_forms(charts_pdf(charts, width_in)) if charts else [])
+
+
 def _chart_forms(pdf: bytes) -> list[Any]:
     """The pages of ``pdf`` as pdfrw Form XObjects."""
     from pdfrw import PdfReader
@@ -402,6 +424,7 @@ def write_document(
     provenance: Provenance,
     paper: str = "a4",
     front: Sequence[Any] = (),
+    rendered: Any = None,
 ) -> tuple[Path, int]:
     """Lay out ``sections`` into a PDF at ``path``: the first section, a contents page,
     then the rest. Header (report title, section title), footer (provenance, "page i of
@@ -409,7 +432,10 @@ def write_document(
 
     Written to a unique temporary name beside ``path`` and renamed
     (:func:`stress.atomic.atomic_path`), so a failed, interrupted or concurrent run never
-    leaves half a PDF under the final name."""
+    leaves half a PDF under the final name.
+
+    ``rendered``: a :class:`stress.report.parallel.ChartJob` already rendering the first
+    charts of ``sections`` at this paper's text width; the others are rendered here."""
     from reportlab.lib.colors import HexColor
     from reportlab.platypus import (
         BaseDocTemplate, CondPageBreak, Frame, PageBreak, PageTemplate, Spacer,
@@ -483,8 +509,8 @@ def write_document(
               invariant=1 if fixed else 0, pageCompression=1)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
     toc = TableOfContents(levelStyles=[styles["toc0"], styles["toc1"]], dotsMinLevel=0)
-    charts = [b for sec in sections for b in _charts(sec.blocks)]
-    forms = dict(zip(map(id, charts), _chart_forms(charts_pdf(charts, text_w / 72)))) if charts else {}
+    charts = charts_of(sections)
+    forms = dict(zip(map(id, charts), _all_forms(charts, text_w / 72, rendered)))
     story: list[Any] = list(front)
     for n, sec in enumerate(sections):
         if n == 1:
@@ -515,6 +541,11 @@ def _heading(title: str, key: str, level: int, styles, contents: bool = True):
     p._bookmark = key
     p._entry = (title, level, contents)
     return p
+
+
+def charts_of(sections: Sequence[Section]) -> list["Chart"]:
+    """Every chart of ``sections``, in the order they are laid out."""
+    return [c for sec in sections for c in _charts(sec.blocks)]
 
 
 def _charts(blocks) -> list["Chart"]:
