@@ -39,10 +39,11 @@ def test_one_thread_asked_means_no_worker(monkeypatch):
 @needs_fork
 @pytest.mark.parametrize("width_delta", [0.0, 0.5])
 def test_charts_from_a_worker_give_the_same_pdf(tmp_path, monkeypatch, width_delta):
-    """The worker's charts, or (at another width: an unusable job) the parent's own."""
+    """The workers' charts, batch by batch, or (at another width: unusable jobs) the
+    parent's own."""
     from test_report_framework import PROV, synthetic_view
 
-    from stress.report.doc import DocInfo, chart_width, charts_of, write_document
+    from stress.report.doc import DocInfo, chart_batches, chart_width, charts_of, write_document
     from stress.report.layout import group_colors
     from stress.report.sections import event_sections
     from stress.report.words import event_findings
@@ -54,8 +55,10 @@ def test_charts_from_a_worker_give_the_same_pdf(tmp_path, monkeypatch, width_del
     assert len(charts) >= 3
     info = DocInfo("Test report", "synthetic", created=datetime(2025, 2, 1, tzinfo=timezone.utc))
     serial, _ = write_document(sections, tmp_path / "serial.pdf", provenance=PROV, info=info)
-    job = parallel.start_charts(charts, chart_width("a4") + width_delta)
-    assert job is not None
+    batches = chart_batches(charts)
+    assert len(batches) == 2 and sum(batches, ()) == tuple(charts)
+    jobs = [parallel.start_charts(b, chart_width("a4") + width_delta) for b in batches]
+    assert None not in jobs
     forked, _ = write_document(sections, tmp_path / "forked.pdf", provenance=PROV, info=info,
-                               rendered=job)
+                               rendered=jobs)
     assert forked.read_bytes() == serial.read_bytes()

@@ -75,7 +75,7 @@ class Report:
     event: "EventView | None" = None
     stress: "StressView | None" = None
     keywords: str = ""
-    charts: Any = None  # a stress.report.parallel.ChartJob rendering the charts, or None
+    charts: tuple = ()  # stress.report.parallel.ChartJob rendering batches of the charts
 
     @property
     def titles(self) -> tuple[str, ...]:
@@ -174,12 +174,14 @@ def build_report(
                                fingerprint=fp, labels=labels, recovery=rec)
     if stress is not None:
         sections += stress_sections(stress, colors)
-    job = None
-    if options.overlap:
-        from stress.report.doc import chart_width, charts_of
+    jobs: tuple = ()
+    if options.overlap:  # the charts so far, in two workers, while the backtests finish
+        from stress.report.doc import chart_batches, chart_width, charts_of
         from stress.report.parallel import start_charts
 
-        job = start_charts(charts_of(sections), chart_width(options.paper))
+        width = chart_width(options.paper)
+        jobs = tuple(j for b in chart_batches(charts_of(sections))
+                     if (j := start_charts(b, width)) is not None)
     backtests = _backtests(md, configs, files, warnings, say, bt_job)
     if backtests is not None:
         sections.append(backtests)
@@ -191,7 +193,7 @@ def build_report(
                + (f"; stress test of {len(files)} portfolio(s)" if stress is not None else ""))
     return Report(title, subject, tuple(sections), prov, tables, tuple(dict.fromkeys(warnings)),
                   view, stress, keywords=f"event study; {event_id}; stress test; AI demand",
-                  charts=job)
+                  charts=jobs)
 
 
 def _backtests(md, configs, files, warnings, say, job=None):

@@ -196,21 +196,36 @@ def chart_width(paper: str) -> float:
     return (PAPER_PT[paper][0] - 2 * MARGIN) / 72
 
 
-def _all_forms(charts: Sequence["Chart"], width_in: float, rendered) -> list[Any]:
-    """Every chart as a Form XObject: the first ones from ``rendered`` (a
-    :class:`stress.report.parallel.ChartJob`) when it holds exactly them at this width,
-    the rest (or all, without a usable job) rendered here."""
-    done: list[Any] = []
-    if rendered is not None:
-        n = len(rendered.charts)
-        same = (rendered.width_in == width_in and len(charts) >= n
-                and all(a is b for a, b in zip(charts, rendered.charts)))
-        pdf = rendered.pdf() if same else None
-        if pdf is None:
-            rendered.close()
-        else:
-            done, charts = _chart_forms(pdf), charts[n:]
-    return done + (_chart_forms(charts_pdf(charts, width_in)) if charts else [])
+#: The charts are rendered in this many contiguous batches, each one matplotlib PDF (in
+#: parallel when :mod:`stress.report.parallel` can fork workers, else one after the
+#: other): the same batches either way, so the report's bytes do not depend on the cores.
+CHART_BATCHES = 2
+
+
+def chart_batches(charts: Sequence["Chart"]) -> list[tuple["Chart", ...]]:
+    """``charts`` in :data:`CHART_BATCHES` contiguous batches as even as can be."""
+    n, k = len(charts), min(CHART_BATCHES, len(charts))
+    cuts = [round(i * n / k) for i in range(k + 1)]
+    return [tuple(charts[cuts[i]:cuts[i + 1]]) for i in range(k)]
+
+
+def _all_forms(charts: Sequence["Chart"], width_in: float, rendered: Sequence = ()) -> list[Any]:
+    """Every chart as a Form XObject, batch by batch (:func:`chart_batches`): a batch
+    from the job of ``rendered`` (:class:`stress.report.parallel.ChartJob`) that holds
+    exactly its charts at this width, else rendered here. Unused jobs are stopped."""
+    jobs = list(rendered)
+    forms: list[Any] = []
+    for batch in chart_batches(charts):
+        job = next((j for j in jobs if j.width_in == width_in and len(j.charts) == len(batch)
+                    and all(a is b for a, b in zip(j.charts, batch))), None)
+        pdf = None
+        if job is not None:
+            jobs.remove(job)
+            pdf = job.pdf()
+        forms += _chart_forms(pdf if pdf is not None else charts_pdf(batch, width_in))
+    for job in jobs:
+        job.close()
+    return forms
 
 
 def _chart_forms(pdf: bytes) -> list[Any]:
@@ -424,7 +439,7 @@ def write_document(
     provenance: Provenance,
     paper: str = "a4",
     front: Sequence[Any] = (),
-    rendered: Any = None,
+    rendered: Sequence[Any] = (),
 ) -> tuple[Path, int]:
     """Lay out ``sections`` into a PDF at ``path``: the first section, a contents page,
     then the rest. Header (report title, section title), footer (provenance, "page i of
@@ -434,8 +449,9 @@ def write_document(
     (:func:`stress.atomic.atomic_path`), so a failed, interrupted or concurrent run never
     leaves half a PDF under the final name.
 
-    ``rendered``: a :class:`stress.report.parallel.ChartJob` already rendering the first
-    charts of ``sections`` at this paper's text width; the others are rendered here."""
+    ``rendered``: :class:`stress.report.parallel.ChartJob` already rendering batches of
+    the charts (:func:`chart_batches`) at this paper's text width; the others are
+    rendered here."""
     from reportlab.lib.colors import HexColor
     from reportlab.platypus import (
         BaseDocTemplate, CondPageBreak, Frame, PageBreak, PageTemplate, Spacer,
@@ -510,7 +526,7 @@ def write_document(
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
     toc = TableOfContents(levelStyles=[styles["toc0"], styles["toc1"]], dotsMinLevel=0)
     charts = charts_of(sections)
-    forms = dict(zip(map(id, charts), _all_forms(charts, text_w / 72, rendered)))
+    forms = dict(zip(map(id, charts), _all_forms(charts, text_w / 72, rendered or ())))
     story: list[Any] = list(front)
     for n, sec in enumerate(sections):
         if n == 1:

@@ -1,8 +1,9 @@
 """The report on two cores: work that nothing else waits for runs in forked worker
 processes while the parent goes on. :mod:`stress.report.build` forks the backtests
 (they need only the market data, the configs and the books) before the event study,
-and the matplotlib charts of the evidence pages before it joins the backtests; the
-layout then waits for both.
+and the matplotlib charts of the evidence pages, in two batches
+(:func:`stress.report.doc.chart_batches`), before it joins the backtests; the layout
+then waits for them.
 
 A worker runs the very same function on the same objects (inherited by the fork, never
 pickled on the way in) and sends back its pickled result, so the report is byte for byte
@@ -100,9 +101,13 @@ def start(fn: Callable[..., Any], *args: Any) -> Forked | None:
 
 def start_charts(charts: Sequence, width_in: float) -> ChartJob | None:
     """Start rendering ``charts`` (``width_in`` inches wide) in a forked worker, or None
-    when there are none or :func:`can_fork` says no."""
+    when there are none or :func:`can_fork` says no. matplotlib is imported here first,
+    once, so the workers inherit it instead of each importing it again."""
     if not charts or not can_fork():
         return None
+    import matplotlib.backends.backend_pdf  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
     return ChartJob(charts, width_in)
 
 
