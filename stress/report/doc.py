@@ -240,7 +240,9 @@ def _chart_forms(pdf: bytes) -> list[Any]:
     return forms
 
 
-def _chart_flowable(page, width: float, height: float):
+def _chart_flowable(forms: Mapping[int, Any], key: int, width: float, height: float):
+    """A chart placed ``width`` x ``height`` points: its form, ``forms[key]``, is looked
+    up when drawn (so the story can be built while the charts are still rendering)."""
     from pdfrw.toreportlab import makerl
     from reportlab.platypus import Flowable
 
@@ -249,6 +251,7 @@ def _chart_flowable(page, width: float, height: float):
             return width, height
 
         def draw(self):
+            page = forms[key]
             canv = self.canv
             canv.saveState()
             canv.scale(width / float(page.BBox[2]), height / float(page.BBox[3]))
@@ -526,7 +529,7 @@ def write_document(
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
     toc = TableOfContents(levelStyles=[styles["toc0"], styles["toc1"]], dotsMinLevel=0)
     charts = charts_of(sections)
-    forms = dict(zip(map(id, charts), _all_forms(charts, text_w / 72, rendered or ())))
+    forms: dict[int, Any] = {}  # filled once the story is built: workers may still be rendering
     story: list[Any] = list(front)
     for n, sec in enumerate(sections):
         if n == 1:
@@ -546,6 +549,7 @@ def write_document(
     if len(sections) == 1:
         pass
     story.append(Spacer(1, 1))
+    forms.update(zip(map(id, charts), _all_forms(charts, text_w / 72, rendered or ())))
     with atomic_path(path) as tmp:
         doc.filename = str(tmp)
         doc.multiBuild(story)
@@ -627,7 +631,7 @@ def _flow(block: Any, text_w: float, styles, forms: Mapping[int, Any],
         w, h = (block.width or text_w / 72) * 72, block.height * 72
         if body_h is not None and h > body_h - HEADROOM:  # never taller than the page: scaled
             w, h = w * (body_h - HEADROOM) / h, body_h - HEADROOM  # down, its shape kept
-        return [_chart_flowable(forms[id(block)], w, h), Spacer(1, 4)]
+        return [_chart_flowable(forms, id(block), w, h), Spacer(1, 4)]
     if isinstance(block, (list, tuple)):
         return [KeepTogether([f for b in block for f in _flow(b, text_w, styles, forms, body_h)])]
     return [block]  # a ReportLab flowable
