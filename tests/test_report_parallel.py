@@ -6,14 +6,16 @@ rendered in the parent."""
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from datetime import datetime, timezone
 
 import pytest
 
 from stress.report import parallel
 
-needs_fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
-                                reason="no fork start method on this platform")
+needs_fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods()
+                                or sys.platform == "darwin",
+                                reason="no safe fork start method on this platform")
 
 
 def _boom():

@@ -7,7 +7,7 @@ then waits for them.
 
 A worker runs the very same function on the same objects (inherited by the fork, never
 pickled on the way in) and sends back its pickled result, so the report is byte for byte
-what a serial run writes. With no ``fork`` start method, one usable core, or
+what a serial run writes. With no safe ``fork`` start method, one usable core, or
 ``$STRESS_THREADS=1`` nothing is started and the work runs in the parent as before; a
 worker that fails sends nothing and the caller does the work itself, so any error
 surfaces there with its usual message.
@@ -19,14 +19,17 @@ from typing import Any, Callable, Sequence
 
 
 def can_fork() -> bool:
-    """Workers are worth starting: the ``fork`` start method exists and
+    """Workers are worth starting: the ``fork`` start method exists (and is safe: not on
+    macOS, whose system frameworks may not survive a fork) and
     :func:`stress.eventstudy.batch.default_threads` (``$STRESS_THREADS``, else
     min(2, usable cores)) allows two."""
     import multiprocessing
+    import sys
 
     from stress.eventstudy.batch import default_threads
 
-    return "fork" in multiprocessing.get_all_start_methods() and default_threads() >= 2
+    return (sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
+            and default_threads() >= 2)
 
 
 class Forked:
