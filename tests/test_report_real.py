@@ -184,11 +184,16 @@ def test_recovery_share_only_for_significant_day0_moves(report):
 def test_fixed_date_reruns_are_identical(home, tmp_path):
     light = ["--offline", "report", "deepseek-r1", "--group", "ai_power", "--placebo", "20",
              "--no-sensitivity", "--fixed-date", "2025-02-01", "--paper", "letter"]
-    a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    a, b, c = tmp_path / "a.pdf", tmp_path / "b.pdf", tmp_path / "c.pdf"
     for out in (a, b):
         res = _run(home, light + ["--out", str(out)])
         assert res.exit_code == 0, res.output
     assert a.read_bytes() == b.read_bytes()
+    # serial (no forked workers for the charts and backtests): the same bytes
+    res = CliRunner().invoke(cli, light + ["--out", str(c)], catch_exceptions=False,
+                             env={"STRESS_HOME": str(home), "STRESS_THREADS": "1"})
+    assert res.exit_code == 0, res.output
+    assert c.read_bytes() == a.read_bytes()
 
 
 @pytest.mark.sample_data

@@ -92,6 +92,7 @@ def report(ctx, event, files, groups, portfolios, out, out_dir, fixed_date, pape
         windows=tuple(parse_window(w) for w in windows) or EventStudySpec.windows,
         placebo=placebo, sensitivity=not no_sensitivity, scenarios=tuple(scenarios),
         reverse=reverse, n_sims=sims, as_of=as_of, paper=paper, fixed_date=fixed,
+        overlap=True,
     )
     cfg = settings(ctx)
     configs = cfg.configs()

@@ -37,7 +37,9 @@ class ReportOptions:
     and the named scenarios of configs/scenarios.yaml); ``reverse``: loss, fraction of
     NAV, for the reverse stress; ``n_sims``: Monte Carlo VaR draws (the default of
     ``stress run``); ``as_of``: valuation date; ``fixed_date``: the PDF's creation date
-    (reproducible output); ``fingerprint``: add the event-fingerprint page."""
+    (reproducible output); ``fingerprint``: add the event-fingerprint page; ``overlap``:
+    run the backtests and render the charts in forked workers meanwhile
+    (:mod:`stress.report.parallel`; the command sets it, the PDF is the same)."""
 
     groups: tuple[str, ...] = ()
     model: str = "market"
@@ -54,6 +56,7 @@ class ReportOptions:
     paper: str = "a4"
     fixed_date: datetime | None = None
     fingerprint: bool = True
+    overlap: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Report:
     event: "EventView | None" = None
     stress: "StressView | None" = None
     keywords: str = ""
+    charts: tuple = ()  # stress.report.parallel.ChartJob rendering batches of the charts
 
     @property
     def titles(self) -> tuple[str, ...]:
@@ -124,6 +128,11 @@ def build_report(
     held = list(dict.fromkeys(t.upper() for f in files for t in f.tickers))
     in_groups = {t for m in members.values() for t in m}
     extra = [t for t in held if t not in in_groups and t != market]
+    bt_job = None
+    if options.overlap:  # the backtests need none of what follows: a worker runs them meanwhile
+        from stress.report.parallel import start
+
+        bt_job = start(_backtest_results, md, configs, files)
     say(f"event study of {sum(map(len, members.values())) + len(extra)} assets with placebo dates")
     result = analysis.event_study(md, configs, event, extra, spec, members)
     ev = configs.events.get(result.event.id) if result.event.id in configs.events.ids else None
@@ -165,7 +174,15 @@ def build_report(
                                fingerprint=fp, labels=labels, recovery=rec)
     if stress is not None:
         sections += stress_sections(stress, colors)
-    backtests = _backtests(md, configs, files, warnings, say)
+    jobs: tuple = ()
+    if options.overlap:  # the charts so far, in two workers, while the backtests finish
+        from stress.report.doc import chart_batches, chart_width, charts_of
+        from stress.report.parallel import start_charts
+
+        width = chart_width(options.paper)
+        jobs = tuple(j for b in chart_batches(charts_of(sections))
+                     if (j := start_charts(b, width)) is not None)
+    backtests = _backtests(md, configs, files, warnings, say, bt_job)
     if backtests is not None:
         sections.append(backtests)
     sections += appendix_sections(prov.settings)
@@ -175,23 +192,33 @@ def build_report(
                f"{', '.join(labels.get(g, g) for g in groups)}"
                + (f"; stress test of {len(files)} portfolio(s)" if stress is not None else ""))
     return Report(title, subject, tuple(sections), prov, tables, tuple(dict.fromkeys(warnings)),
-                  view, stress, keywords=f"event study; {event_id}; stress test; AI demand")
+                  view, stress, keywords=f"event study; {event_id}; stress test; AI demand",
+                  charts=jobs)
 
 
-def _backtests(md, configs, files, warnings, say):
-    """The backtest page (the same calls and defaults as `stress backtest`)."""
-    from stress import analysis
+def _backtests(md, configs, files, warnings, say, job=None):
+    """The backtest page (the same calls and defaults as `stress backtest`); ``job``: a
+    :class:`stress.report.parallel.Forked` already computing them (redone here if it
+    failed, so an error reads as it would serially)."""
     from stress.report.backtest_section import backtest_section
 
     say("backtests")
+    got = job.result() if job is not None else None
     try:
-        var = analysis.backtest_var(md, configs, files)[0] if files else []
-        sens = analysis.backtest_sensitivity(md, configs, analysis.default_backtest_names(configs))
-        prop = analysis.backtest_propagation(md, configs)[0]
+        var, sens, prop = got[0] if got else _backtest_results(md, configs, files)
     except (InputError, DataError) as exc:
         warnings.append(f"backtest page left out: {exc}")
         return None
     return backtest_section(var, sens, prop)
+
+
+def _backtest_results(md, configs, files):
+    from stress import analysis
+
+    var = analysis.backtest_var(md, configs, files)[0] if files else []
+    sens = analysis.backtest_sensitivity(md, configs, analysis.default_backtest_names(configs))
+    prop = analysis.backtest_propagation(md, configs)[0]
+    return var, sens, prop
 
 
 def _group_size(md, configs, event, spec, view, members, warnings):
@@ -314,7 +341,7 @@ def write_report(report: Report, path: Path | str, *, paper: str = "a4",
 
     info = DocInfo(report.title, report.subject, keywords=report.keywords, created=fixed_date)
     return write_document(report.sections, path, info=info, provenance=report.provenance,
-                          paper=paper)
+                          paper=paper, rendered=report.charts)
 
 
 def _placebo_setting(spec, used: int | None) -> str:

@@ -191,6 +191,43 @@ def _render(charts, width_in, buf) -> None:
                 pdf.savefig(fig)
 
 
+def chart_width(paper: str) -> float:
+    """The charts' width on ``paper``: the text width, inches."""
+    return (PAPER_PT[paper][0] - 2 * MARGIN) / 72
+
+
+#: The charts are rendered in this many contiguous batches, each one matplotlib PDF (in
+#: parallel when :mod:`stress.report.parallel` can fork workers, else one after the
+#: other): the same batches either way, so the report's bytes do not depend on the cores.
+CHART_BATCHES = 2
+
+
+def chart_batches(charts: Sequence["Chart"]) -> list[tuple["Chart", ...]]:
+    """``charts`` in :data:`CHART_BATCHES` contiguous batches as even as can be."""
+    n, k = len(charts), min(CHART_BATCHES, len(charts))
+    cuts = [round(i * n / k) for i in range(k + 1)]
+    return [tuple(charts[cuts[i]:cuts[i + 1]]) for i in range(k)]
+
+
+def _all_forms(charts: Sequence["Chart"], width_in: float, rendered: Sequence = ()) -> list[Any]:
+    """Every chart as a Form XObject, batch by batch (:func:`chart_batches`): a batch
+    from the job of ``rendered`` (:class:`stress.report.parallel.ChartJob`) that holds
+    exactly its charts at this width, else rendered here. Unused jobs are stopped."""
+    jobs = list(rendered)
+    forms: list[Any] = []
+    for batch in chart_batches(charts):
+        job = next((j for j in jobs if j.width_in == width_in and len(j.charts) == len(batch)
+                    and all(a is b for a, b in zip(j.charts, batch))), None)
+        pdf = None
+        if job is not None:
+            jobs.remove(job)
+            pdf = job.pdf()
+        forms += _chart_forms(pdf if pdf is not None else charts_pdf(batch, width_in))
+    for job in jobs:
+        job.close()
+    return forms
+
+
 def _chart_forms(pdf: bytes) -> list[Any]:
     """The pages of ``pdf`` as pdfrw Form XObjects."""
     from pdfrw import PdfReader
@@ -203,7 +240,9 @@ def _chart_forms(pdf: bytes) -> list[Any]:
     return forms
 
 
-def _chart_flowable(page, width: float, height: float):
+def _chart_flowable(forms: Mapping[int, Any], key: int, width: float, height: float):
+    """A chart placed ``width`` x ``height`` points: its form, ``forms[key]``, is looked
+    up when drawn (so the story can be built while the charts are still rendering)."""
     from pdfrw.toreportlab import makerl
     from reportlab.platypus import Flowable
 
@@ -212,6 +251,7 @@ def _chart_flowable(page, width: float, height: float):
             return width, height
 
         def draw(self):
+            page = forms[key]
             canv = self.canv
             canv.saveState()
             canv.scale(width / float(page.BBox[2]), height / float(page.BBox[3]))
@@ -402,6 +442,7 @@ def write_document(
     provenance: Provenance,
     paper: str = "a4",
     front: Sequence[Any] = (),
+    rendered: Sequence[Any] = (),
 ) -> tuple[Path, int]:
     """Lay out ``sections`` into a PDF at ``path``: the first section, a contents page,
     then the rest. Header (report title, section title), footer (provenance, "page i of
@@ -409,7 +450,11 @@ def write_document(
 
     Written to a unique temporary name beside ``path`` and renamed
     (:func:`stress.atomic.atomic_path`), so a failed, interrupted or concurrent run never
-    leaves half a PDF under the final name."""
+    leaves half a PDF under the final name.
+
+    ``rendered``: :class:`stress.report.parallel.ChartJob` already rendering batches of
+    the charts (:func:`chart_batches`) at this paper's text width; the others are
+    rendered here."""
     from reportlab.lib.colors import HexColor
     from reportlab.platypus import (
         BaseDocTemplate, CondPageBreak, Frame, PageBreak, PageTemplate, Spacer,
@@ -483,8 +528,8 @@ def write_document(
               invariant=1 if fixed else 0, pageCompression=1)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
     toc = TableOfContents(levelStyles=[styles["toc0"], styles["toc1"]], dotsMinLevel=0)
-    charts = [b for sec in sections for b in _charts(sec.blocks)]
-    forms = dict(zip(map(id, charts), _chart_forms(charts_pdf(charts, text_w / 72)))) if charts else {}
+    charts = charts_of(sections)
+    forms: dict[int, Any] = {}  # filled once the story is built: workers may still be rendering
     story: list[Any] = list(front)
     for n, sec in enumerate(sections):
         if n == 1:
@@ -504,6 +549,7 @@ def write_document(
     if len(sections) == 1:
         pass
     story.append(Spacer(1, 1))
+    forms.update(zip(map(id, charts), _all_forms(charts, text_w / 72, rendered or ())))
     with atomic_path(path) as tmp:
         doc.filename = str(tmp)
         doc.multiBuild(story)
@@ -515,6 +561,11 @@ def _heading(title: str, key: str, level: int, styles, contents: bool = True):
     p._bookmark = key
     p._entry = (title, level, contents)
     return p
+
+
+def charts_of(sections: Sequence[Section]) -> list["Chart"]:
+    """Every chart of ``sections``, in the order they are laid out."""
+    return [c for sec in sections for c in _charts(sec.blocks)]
 
 
 def _charts(blocks) -> list["Chart"]:
@@ -580,7 +631,7 @@ def _flow(block: Any, text_w: float, styles, forms: Mapping[int, Any],
         w, h = (block.width or text_w / 72) * 72, block.height * 72
         if body_h is not None and h > body_h - HEADROOM:  # never taller than the page: scaled
             w, h = w * (body_h - HEADROOM) / h, body_h - HEADROOM  # down, its shape kept
-        return [_chart_flowable(forms[id(block)], w, h), Spacer(1, 4)]
+        return [_chart_flowable(forms, id(block), w, h), Spacer(1, 4)]
     if isinstance(block, (list, tuple)):
         return [KeepTogether([f for b in block for f in _flow(b, text_w, styles, forms, body_h)])]
     return [block]  # a ReportLab flowable
