@@ -54,7 +54,8 @@ def report(ctx, event, files, groups, portfolios, out, out_dir, fixed_date, pape
     tests, placebo, rebound, recovery (sessions to regain the pre-event close, CAR/BHAR
     to +250), sensitivity, the event fingerprint; with portfolios: holdings, the P&L
     heatmap, contribution waterfalls, VaR/ES before and under stress, reverse stress;
-    then a glossary, limitations and the formulas used. Caveats stand beside the
+    then the backtests (sensitivity out of sample, propagation bands and, with
+    portfolios, each book's rolling VaR/ES coverage), a glossary, limitations and the formulas used. Caveats stand beside the
     figures and in the CSVs' note columns. FILES after EVENT are more portfolio files,
     so a shell glob after --portfolio works.
 
