@@ -63,22 +63,32 @@ def baseline(resid: np.ndarray, u: np.ndarray, n_est: np.ndarray, include: np.nd
     Computed once per batch and asset set, shared by every window. ``r`` (B,): the KP r
     of these assets if already computed (:func:`mean_residual_correlation`)."""
     inc = np.asarray(include, dtype=bool)
+    cnt, total = _daily_sums(resid, inc)  # (B, L1)
+    n_t, usum = _daily_sums(u, inc)  # (B, L)
+    if r is None:
+        r = mean_residual_correlation(resid, inc)
+    return _from_daily_sums(r, total, cnt, usum, n_t, _positive_share(resid, n_est))
+
+
+def _positive_share(resid: np.ndarray, n_est: np.ndarray) -> np.ndarray:
+    """Share of each asset's estimation residuals above zero (the generalised sign test's p-hat)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (resid > 0).sum(axis=1) / n_est  # NaN > 0 is False
+
+
+def _from_daily_sums(r, total, cnt, usum, n_t, pos_share) -> Baseline:
+    """:class:`Baseline` from the per-day sums of one asset set: ``total``/``cnt`` the
+    sum and count of the residuals (B, L1), ``usum``/``n_t`` those of the centred ranks
+    (B, L)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         # Brown-Warner crude dependence: AAR_t over the included assets with a residual
-        cnt, total = _daily_sums(resid, inc)  # (B, L1)
         aar = np.where(cnt > 0, total / np.maximum(cnt, 1), np.nan)
         m_days = np.isfinite(aar).sum(axis=1)
         aar_mean = np.nansum(aar, axis=1) / m_days
         sd_aar = np.sqrt(np.nansum((aar - aar_mean[:, None]) ** 2, axis=1) / (m_days - 1))
-
         # rank test: Z_t = sum_i (U_it - 1/2) / sqrt(N_t), S = sqrt(mean Z_t^2)
-        n_t, total = _daily_sums(u, inc)  # (B, L)
-        zt = np.where(n_t > 0, total / np.sqrt(np.maximum(n_t, 1)), np.nan)
+        zt = np.where(n_t > 0, usum / np.sqrt(np.maximum(n_t, 1)), np.nan)
         s_rank = np.sqrt(np.nansum(zt**2, axis=1) / np.isfinite(zt).sum(axis=1))
-
-        pos_share = (resid > 0).sum(axis=1) / n_est  # NaN > 0 is False
-    if r is None:
-        r = mean_residual_correlation(resid, inc)
     return Baseline(r, sd_aar, m_days, zt, s_rank, pos_share)
 
 
@@ -111,19 +121,8 @@ def baselines(resid: np.ndarray, u: np.ndarray, n_est: np.ndarray, sets: np.ndar
             fin = np.isfinite(x[e])
             np.matmul(np.where(fin, x[e], 0.0), w[e], out=sums[2 * k][e])
             np.matmul(fin.astype(float), w[e], out=sums[2 * k + 1][e])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pos_share = (resid > 0).sum(axis=1) / n_est  # NaN > 0 is False
-        out = []
-        for s in range(n_sets):
-            total, cnt, usum, n_t = (x[..., s] for x in sums)
-            aar = np.where(cnt > 0, total / np.maximum(cnt, 1), np.nan)
-            m_days = np.isfinite(aar).sum(axis=1)
-            aar_mean = np.nansum(aar, axis=1) / m_days
-            sd_aar = np.sqrt(np.nansum((aar - aar_mean[:, None]) ** 2, axis=1) / (m_days - 1))
-            zt = np.where(n_t > 0, usum / np.sqrt(np.maximum(n_t, 1)), np.nan)
-            s_rank = np.sqrt(np.nansum(zt**2, axis=1) / np.isfinite(zt).sum(axis=1))
-            out.append(Baseline(r[s], sd_aar, m_days, zt, s_rank, pos_share))
-    return out
+    pos_share = _positive_share(resid, n_est)
+    return [_from_daily_sums(r[s], *(x[..., s] for x in sums), pos_share) for s in range(n_sets)]
 
 
 def aggregate_tests(
