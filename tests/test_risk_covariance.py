@@ -52,6 +52,23 @@ def test_ledoit_wolf_matches_loop_formula(t, n, seed):
     assert np.allclose(cov, ref_cov, rtol=1e-10, atol=1e-16)
 
 
+def test_ledoit_wolf_batch_padded_windows_match_loop_formula():
+    """Windows of different lengths padded with junk rows: each equals the loop formula
+    on its own first counts[d] rows (the padding never enters a sum)."""
+    from stress.risk.covariance import ledoit_wolf_batch
+
+    rng = np.random.default_rng(9)
+    counts = np.array([25, 40, 12])
+    x = rng.standard_normal((3, 40, 6)) * 0.02 + 0.001
+    x[0, 25:] = 1e3  # padding: must be ignored
+    x[2, 12:] = -7.0
+    cov, shrink = ledoit_wolf_batch(x, counts)
+    for d, t in enumerate(counts):
+        ref_cov, ref_shrink = lw_loop(x[d, :t])
+        assert shrink[d] == pytest.approx(ref_shrink, rel=1e-10, abs=1e-14)
+        assert np.allclose(cov[d], ref_cov, rtol=1e-10, atol=1e-16)
+
+
 def test_ledoit_wolf_properties():
     rng = np.random.default_rng(5)
     # more assets than days: the sample covariance is singular, the shrunk one is not

@@ -58,29 +58,16 @@ def ledoit_wolf(returns) -> tuple[np.ndarray, float]:
     Reference: O. Ledoit and M. Wolf (2004), "A well-conditioned estimator for
     large-dimensional covariance matrices", J. Multivariate Analysis 88, 365-411.
     """
-    x = _returns(returns)
-    t, n = x.shape
-    xc = x - x.mean(axis=0)
-    s = (xc.T @ xc) / t
-    m = np.trace(s) / n
-    # ||S - mI||^2 * N = ||S||_F^2 - 2 m tr(S) + N m^2
-    d2 = (np.sum(s * s) - 2.0 * m * np.trace(s) + n * m * m) / n
-    # sum_t ||x_t x_t' - S||_F^2 = sum_t ||x_t||^4 - T ||S||_F^2   (since sum_t x_t x_t' = T S)
-    sq = np.sum(xc * xc, axis=1)
-    bbar2 = (np.sum(sq * sq) - t * np.sum(s * s)) / (t * t) / n
-    b2 = min(max(bbar2, 0.0), d2)
-    shrinkage = 0.0 if d2 <= 0.0 else float(b2 / d2)
-    cov = (1.0 - shrinkage) * s
-    cov[np.diag_indices(n)] += shrinkage * m
-    return cov, shrinkage
+    cov, shrinkage = ledoit_wolf_batch(_returns(returns)[None])  # one window, the same formula
+    return cov[0], float(shrinkage[0])
 
 
 def ledoit_wolf_batch(returns, counts=None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`ledoit_wolf` of many windows at once: ``returns`` (D, T, N), D windows of
     complete rows; ``counts`` (D,) the rows of each window (the first ``counts[d]``
     rows; the rest is padding, ignored; default all T). Returns cov (D, N, N) and
-    shrinkage (D,). Window d equals ``ledoit_wolf(returns[d, :counts[d]])`` (the same
-    formula, vectorised over d; padding rows enter every sum as zeros)."""
+    shrinkage (D,): the formula of :func:`ledoit_wolf` (which is this function on one
+    window), vectorised over d; padding rows enter every sum as zeros."""
     x = np.asarray(returns, dtype=float)
     if x.ndim != 3:
         raise RiskInputError(f"returns: expected a 3-d array (windows, rows, assets), got shape {x.shape}")
