@@ -188,6 +188,16 @@ def test_fitting_dates_in_chunks_changes_nothing(monkeypatch):
     assert one.row((0, 0)).shared_pairs == 3 * 2 + 2 + 3 * 2 + 2
 
 
+def _count_rejections(rej: dict, scar, firms, dates, r: float) -> None:
+    """Add to ``rej`` the 5% rejections of naive BMP, two-way clustered, date-portfolio
+    and KP-adjusted BMP (mean correlation ``r``, 238 estimation days) on ``scar``."""
+    rej["bmp"] += robust.bmp(scar)[1] < 0.05
+    rej["clustered"] += robust.clustered(scar, firms, dates)[1] < 0.05
+    rej["date_portfolio"] += robust.date_portfolio(scar, dates)[1] < 0.05
+    pairs = robust.shared_date_pairs(dates)
+    rej["adj_bmp"] += robust.kp_adjusted(scar, np.full(scar.size, 238.0), r, pairs)["adj_bmp"][1] < 0.05
+
+
 def test_no_effect_naive_bmp_over_rejects_clustered_tests_hold_size():
     """Same 20 firms on 30 shared dates, residuals correlated 0.35 across firms: naive
     BMP rejects far too often; the clustered and date-portfolio tests stay near 5%."""
@@ -201,11 +211,7 @@ def test_no_effect_naive_bmp_over_rejects_clustered_tests_hold_size():
         # SCARs of firm-events: a common date shock (the factor) plus firm noise
         f = rng.standard_normal(n_dates)
         scar = np.sqrt(rho) * f[dates] + np.sqrt(1 - rho) * rng.standard_normal(firms.size)
-        rej["bmp"] += robust.bmp(scar)[1] < 0.05
-        rej["clustered"] += robust.clustered(scar, firms, dates)[1] < 0.05
-        rej["date_portfolio"] += robust.date_portfolio(scar, dates)[1] < 0.05
-        pairs = robust.shared_date_pairs(dates)
-        rej["adj_bmp"] += robust.kp_adjusted(scar, np.full(scar.size, 238.0), rho, pairs)["adj_bmp"][1] < 0.05
+        _count_rejections(rej, scar, firms, dates, rho)
     rate = {t: v / n_pools for t, v in rej.items()}
     assert rate["bmp"] > 0.30, rate
     for t in ("clustered", "date_portfolio", "adj_bmp"):
@@ -226,11 +232,7 @@ def test_firm_effects_need_the_firm_dimension_of_the_clustering():
     for _ in range(n_pools):
         f, g = rng.standard_normal(n_dates), rng.standard_normal(n_firms)
         scar = np.sqrt(rd) * f[dates] + np.sqrt(rf) * g[firms] + np.sqrt(1 - rd - rf) * rng.standard_normal(firms.size)
-        rej["bmp"] += robust.bmp(scar)[1] < 0.05
-        rej["clustered"] += robust.clustered(scar, firms, dates)[1] < 0.05
-        rej["date_portfolio"] += robust.date_portfolio(scar, dates)[1] < 0.05
-        pairs = robust.shared_date_pairs(dates)
-        rej["adj_bmp"] += robust.kp_adjusted(scar, np.full(scar.size, 238.0), rd, pairs)["adj_bmp"][1] < 0.05
+        _count_rejections(rej, scar, firms, dates, rd)
     rate = {t: v / n_pools for t, v in rej.items()}
     assert rate["bmp"] > 0.40 and rate["date_portfolio"] > 0.10 and rate["adj_bmp"] > 0.10, rate
     assert 0.03 <= rate["clustered"] <= 0.07, rate
