@@ -244,11 +244,11 @@ def test_chart_strings_outside_printable_ascii_become_hex():
     from pdfrw import PdfArray, PdfDict
     from pdfrw.objects.pdfstring import PdfString
 
-    from stress.report.doc import _ascii_strings
+    from stress.report.chart_forms import ascii_strings
 
     raw = b"ab\x1fc\x80"
     d = PdfDict(A=PdfString.from_bytes(raw, bytes_encoding="literal"),
                 B=PdfArray([PdfString.from_bytes(b"plain")]))
-    _ascii_strings(d, set())
+    ascii_strings(d, set())
     assert d.A.startswith("<") and d.A.to_bytes() == raw
     assert d.B[0] == "(plain)"

@@ -45,7 +45,8 @@ def test_charts_from_a_worker_give_the_same_pdf(tmp_path, monkeypatch, width_del
     parent's own."""
     from test_report_framework import PROV, synthetic_view
 
-    from stress.report.doc import DocInfo, chart_batches, chart_width, charts_of, write_document
+    from stress.report.chart_forms import chart_batches
+    from stress.report.doc import DocInfo, chart_width, charts_of, write_document
     from stress.report.layout import group_colors
     from stress.report.sections import event_sections
     from stress.report.words import event_findings

@@ -176,7 +176,8 @@ def build_report(
         sections += stress_sections(stress, colors)
     jobs: tuple = ()
     if options.overlap:  # the charts so far, in two workers, while the backtests finish
-        from stress.report.doc import chart_batches, chart_width, charts_of
+        from stress.report.chart_forms import chart_batches
+        from stress.report.doc import chart_width, charts_of
         from stress.report.parallel import start_charts
 
         width = chart_width(options.paper)

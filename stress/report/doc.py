@@ -4,8 +4,9 @@ Why Platypus: text, tables and page breaks are laid out by a library made for do
 (paragraphs wrap by the font's metrics, tables split across pages and repeat their
 header, a contents page links to the sections, the PDF gets bookmarks), and it is fast:
 text is written as text, not drawn glyph by glyph. Charts are still matplotlib figures:
-each is rendered to a one-page PDF in memory and placed as a Form XObject (pdfrw), so
-the chart stays vector and its text stays selectable.
+each is rendered to a one-page PDF in memory and placed as a Form XObject (pdfrw; see
+:mod:`stress.report.chart_forms`), so the chart stays vector and its text stays
+selectable.
 
 A report is a list of :class:`Section` (one or more pages each, with a title in the
 contents and the bookmarks) holding blocks: :class:`Text`, :class:`Table`,
@@ -19,7 +20,6 @@ give the same bytes.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from xml.sax.saxutils import escape
 
 from stress.errors import InputError
+from stress.report.chart_forms import all_forms, chart_flowable
 from stress.report.layout import INK, MUTED, RULE, Provenance
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -150,145 +151,10 @@ def para(text: str, style, markup: bool = False):
     return Paragraph(t.replace("\n", "<br/>"), style)
 
 
-# ---- charts as vector forms ------------------------------------------------------------
-#: Charts use the PDF core font Helvetica, like the text: nothing to embed or subset
-#: (matplotlib's font subsetting cost most of the old report's time), and the chart's
-#: text stays extractable.
-CHART_RC = {"pdf.use14corefonts": True, "font.family": "sans-serif",
-            "font.sans-serif": ["Helvetica"], "pdf.compression": 6,
-            "axes.titley": 1.0}  # a fixed title position: no tight-bbox search per axes
-
-
-def charts_pdf(charts: Sequence["Chart"], width_in: float) -> bytes:
-    """Every chart as one page of a single matplotlib PDF (bytes, no clock in it): the
-    fonts and the file are written once for all charts, not once per chart."""
-    import logging
-
-    buf = io.BytesIO()
-    log = logging.getLogger("matplotlib.font_manager")
-    level = log.level
-    log.setLevel(logging.ERROR)  # "weight normal for Helvetica, using medium": the core font's AFM
-    try:
-        _render(charts, width_in, buf)
-    finally:
-        log.setLevel(level)
-    return buf.getvalue()
-
-
-def _render(charts, width_in, buf) -> None:
-    import matplotlib
-    from matplotlib.backends.backend_pdf import PdfPages
-    from matplotlib.figure import Figure
-
-    from stress.report.layout import RC
-
-    with matplotlib.rc_context({**RC, **CHART_RC}):
-        with PdfPages(buf, metadata={"CreationDate": None, "ModDate": None, "Producer": None,
-                                     "Creator": None}) as pdf:
-            for c in charts:
-                fig = Figure(figsize=(c.width or width_in, c.height))
-                c.draw(fig)
-                pdf.savefig(fig)
-
-
+# ---- charts ---------------------------------------------------------------------------
 def chart_width(paper: str) -> float:
     """The charts' width on ``paper``: the text width, inches."""
     return (PAPER_PT[paper][0] - 2 * MARGIN) / 72
-
-
-#: The charts are rendered in this many contiguous batches, each one matplotlib PDF (in
-#: parallel when :mod:`stress.report.parallel` can fork workers, else one after the
-#: other): the same batches either way, so the report's bytes do not depend on the cores.
-CHART_BATCHES = 2
-
-
-def chart_batches(charts: Sequence["Chart"]) -> list[tuple["Chart", ...]]:
-    """``charts`` in :data:`CHART_BATCHES` contiguous batches as even as can be."""
-    n, k = len(charts), min(CHART_BATCHES, len(charts))
-    cuts = [round(i * n / k) for i in range(k + 1)]
-    return [tuple(charts[cuts[i]:cuts[i + 1]]) for i in range(k)]
-
-
-def _all_forms(charts: Sequence["Chart"], width_in: float, rendered: Sequence = ()) -> list[Any]:
-    """Every chart as a Form XObject, batch by batch (:func:`chart_batches`): a batch
-    from the job of ``rendered`` (:class:`stress.report.parallel.ChartJob`) that holds
-    exactly its charts at this width, else rendered here. Unused jobs are stopped."""
-    jobs = list(rendered)
-    forms: list[Any] = []
-    for batch in chart_batches(charts):
-        job = next((j for j in jobs if j.width_in == width_in and len(j.charts) == len(batch)
-                    and all(a is b for a, b in zip(j.charts, batch))), None)
-        pdf = None
-        if job is not None:
-            jobs.remove(job)
-            pdf = job.pdf()
-        forms += _chart_forms(pdf if pdf is not None else charts_pdf(batch, width_in))
-    for job in jobs:
-        job.close()
-    return forms
-
-
-def _chart_forms(pdf: bytes) -> list[Any]:
-    """The pages of ``pdf`` as pdfrw Form XObjects."""
-    from pdfrw import PdfReader
-    from pdfrw.buildxobj import pagexobj
-
-    forms = [pagexobj(page) for page in PdfReader(fdata=pdf).pages]
-    seen: set = set()
-    for f in forms:
-        _ascii_strings(f, seen)
-    return forms
-
-
-def _chart_flowable(forms: Mapping[int, Any], key: int, width: float, height: float):
-    """A chart placed ``width`` x ``height`` points: its form, ``forms[key]``, is looked
-    up when drawn (so the story can be built while the charts are still rendering)."""
-    from pdfrw.toreportlab import makerl
-    from reportlab.platypus import Flowable
-
-    class _Form(Flowable):
-        def wrap(self, aw, ah):
-            return width, height
-
-        def draw(self):
-            page = forms[key]
-            canv = self.canv
-            canv.saveState()
-            canv.scale(width / float(page.BBox[2]), height / float(page.BBox[3]))
-            canv.doForm(makerl(canv, page))
-            canv.restoreState()
-
-    return _Form()
-
-
-def _binary(text: str) -> bool:
-    return any(not 32 <= ord(c) <= 126 for c in text)
-
-
-def _ascii_strings(obj, seen: set) -> None:
-    """Rewrite, in place, every PDF string of a pdfrw object tree that holds bytes
-    outside printable ASCII (e.g. a font's name table, a chart's glyph codes) as a hex
-    string: ReportLab writes strings through its PDFDocEncoding codec, which has no
-    mapping for such bytes."""
-    from pdfrw import PdfArray, PdfDict
-    from pdfrw.objects.pdfstring import PdfString
-
-    if id(obj) in seen:
-        return
-    seen.add(id(obj))
-    if isinstance(obj, PdfDict):
-        items = list(obj.iteritems())
-        for k, v in items:
-            if isinstance(v, PdfString) and _binary(v):
-                obj[k] = PdfString.from_bytes(v.to_bytes(), bytes_encoding="hex")
-            else:
-                _ascii_strings(v, seen)
-    elif isinstance(obj, PdfArray):
-        for i, v in enumerate(list(obj)):
-            if isinstance(v, PdfString) and _binary(v):
-                obj[i] = PdfString.from_bytes(v.to_bytes(), bytes_encoding="hex")
-            else:
-                _ascii_strings(v, seen)
 
 
 # ---- tables ----------------------------------------------------------------------------
@@ -453,7 +319,7 @@ def write_document(
     leaves half a PDF under the final name.
 
     ``rendered``: :class:`stress.report.parallel.ChartJob` already rendering batches of
-    the charts (:func:`chart_batches`) at this paper's text width; the others are
+    the charts (:func:`stress.report.chart_forms.chart_batches`) at this paper's text width; the others are
     rendered here."""
     from reportlab.lib.colors import HexColor
     from reportlab.platypus import (
@@ -549,7 +415,7 @@ def write_document(
     if len(sections) == 1:
         pass
     story.append(Spacer(1, 1))
-    forms.update(zip(map(id, charts), _all_forms(charts, text_w / 72, rendered or ())))
+    forms.update(zip(map(id, charts), all_forms(charts, text_w / 72, rendered or ())))
     with atomic_path(path) as tmp:
         doc.filename = str(tmp)
         doc.multiBuild(story)
@@ -631,7 +497,7 @@ def _flow(block: Any, text_w: float, styles, forms: Mapping[int, Any],
         w, h = (block.width or text_w / 72) * 72, block.height * 72
         if body_h is not None and h > body_h - HEADROOM:  # never taller than the page: scaled
             w, h = w * (body_h - HEADROOM) / h, body_h - HEADROOM  # down, its shape kept
-        return [_chart_flowable(forms, id(block), w, h), Spacer(1, 4)]
+        return [chart_flowable(forms, id(block), w, h), Spacer(1, 4)]
     if isinstance(block, (list, tuple)):
         return [KeepTogether([f for b in block for f in _flow(b, text_w, styles, forms, body_h)])]
     return [block]  # a ReportLab flowable

@@ -2,7 +2,7 @@
 processes while the parent goes on. :mod:`stress.report.build` forks the backtests
 (they need only the market data, the configs and the books) before the event study,
 and the matplotlib charts of the evidence pages, in two batches
-(:func:`stress.report.doc.chart_batches`), before it joins the backtests; the layout
+(:func:`stress.report.chart_forms.chart_batches`), before it joins the backtests; the layout
 then waits for them.
 
 A worker runs the very same function on the same objects (inherited by the fork, never
@@ -81,12 +81,12 @@ class Forked:
 
 
 class ChartJob(Forked):
-    """:func:`stress.report.doc.charts_pdf` of exactly these ``charts`` (the same
+    """:func:`stress.report.chart_forms.charts_pdf` of exactly these ``charts`` (the same
     objects, in order) at ``width_in`` inches, in a worker: :meth:`pdf` gives its bytes
     or None."""
 
     def __init__(self, charts: Sequence, width_in: float):
-        from stress.report.doc import charts_pdf
+        from stress.report.chart_forms import charts_pdf
 
         self.charts = tuple(charts)
         self.width_in = width_in
