@@ -130,14 +130,13 @@ def rank_codes(values: np.ndarray | Sequence[np.ndarray],
     bits += (np.arange(b * n) * n_pos).reshape(b, n, 1)  # flat index of (event, asset, day)
     dtype = rank_dtype(n_pos)
     twice = (2 * np.arange(1, n_pos + 1)).astype(dtype)  # sorted position k has rank k + 1
+    codes = _codes_array(out, (b, n, n_pos), dtype)
     if gaps:  # the first m sorted positions are the non-missing values; the rest stay -1
-        codes = _codes_array(out, (b, n, n_pos), dtype)
         codes.fill(-1)
         known = np.arange(n_pos) < m[..., None]
         codes.reshape(-1)[bits[known]] = np.broadcast_to(twice, known.shape)[known]
         del known
     else:
-        codes = _codes_array(out, (b, n, n_pos), dtype)
         codes.reshape(-1)[bits] = twice
     del v, bits
     if redo[0].size:
@@ -158,17 +157,9 @@ def _exact_codes(rows: np.ndarray, dtype: type) -> np.ndarray:
     """Twice the ranks (ties averaged) of (k, L) ``rows`` along the days, -1 where not
     finite, by an argsort: the exact path of :func:`rank_codes`."""
     fin = np.isfinite(rows)
-    v = np.where(fin, rows, np.nan)
-    m = fin.sum(axis=-1, keepdims=True)
-    order = np.argsort(v, axis=-1)  # NaN sort last
-    srt = np.take_along_axis(v, order, axis=-1)
-    tied = _sorted_ranks(srt)
-    n_pos = v.shape[-1]
-    twice = np.broadcast_to(2.0 * np.arange(1, n_pos + 1), v.shape) if tied is None else 2.0 * tied
-    twice = np.where(np.arange(n_pos) < m, twice, -1).astype(dtype)
-    codes = np.empty(v.shape, dtype=dtype)
-    np.put_along_axis(codes, order, twice, axis=-1)
-    return codes
+    r = _ranks_days_last(np.where(fin, rows, np.nan)[None], fin.sum(axis=-1, keepdims=True)[None],
+                         centred=False)[0]  # whole or half ranks: twice them is exact
+    return np.where(np.isnan(r), -1.0, 2.0 * r).astype(dtype)
 
 
 def rank_dtype(n_days: int) -> type:
