@@ -12,7 +12,7 @@ from stress.backtest.words import share_words
 
 @pytest.mark.parametrize("r2,words", [(0.95, "nearly all"), (0.65, "most"), (0.45, "about half"),
                                       (0.33, "about a third"), (0.26, "about a quarter"),
-                                      (0.12, "about a tenth"), (0.03, "almost none"), (-0.2, "none")])
+                                      (0.12, "about a tenth"), (0.19, "about a fifth"), (0.03, "almost none"), (-0.2, "none")])
 def test_share_words(r2, words):
     assert share_words(r2) == words
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-#: shares of day-0 variance explained, with the word used for them
-_SHARE_WORDS = ((0.9, "nearly all"), (0.6, "most"), (0.4, "about half"), (0.3, "about a third"),
-                (0.2, "about a quarter"), (0.1, "about a tenth"), (0.0, "almost none"))
+#: shares of day-0 variance explained, with the word used for them: below "most", the
+#: nearest of 1/2, 1/3, 1/4, 1/5, 1/10 and 0 (cut-offs halfway between them), so that
+#: R^2 = 0.19 reads "about a fifth", not "about a tenth"
+_SHARE_WORDS = ((0.9, "nearly all"), (0.6, "most"), (0.42, "about half"), (0.29, "about a third"),
+                (0.225, "about a quarter"), (0.15, "about a fifth"), (0.05, "about a tenth"),
+                (0.0, "almost none"))
 
 
 def share_words(r2: float) -> str:
