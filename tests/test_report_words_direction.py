@@ -90,3 +90,26 @@ def test_rebound_words_fit_the_sign():
                                          (float("nan"), "-")])
 def test_kept_words(share, words):
     assert kept_words(share) == words
+
+
+def test_book_sentences_put_the_sign_in_the_verb_and_keep_the_var_caveat():
+    """'cost 20.5%' for a loss and 'gave 2.5%' for a gain, never 'cost -20.5%'; the VaR
+    row's own caveat (shortened window, thin tail) stands beside the VaR figures."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from stress.report.summary import book_sentences
+
+    note = "before:x: window shortened to 207 complete days of 504 (a holding has no earlier prices)"
+    summary = pd.DataFrame([
+        {"portfolio": "loser", "replay": -0.205, "var_stress": 0.2, "es_stress": 0.2, "var_before": 0.06,
+         "es_before": 0.08, "var_method": "historical", "level": 0.99, "var_note": note},
+        {"portfolio": "winner", "replay": 0.025, "var_stress": 0.05, "es_stress": 0.06, "var_before": 0.02,
+         "es_before": 0.03, "var_method": "historical", "level": 0.99, "var_note": ""},
+    ])
+    loser, winner = book_sentences(SimpleNamespace(summary=summary), "x")
+    assert "replaying x cost 20.5% of NAV" in loser and "-20.5%" not in loser
+    assert "replaying x gave 2.5% of NAV" in winner and "+2.5%" not in winner
+    assert f"(before the event: 6.0% / 8.0%) - {note}" in loser
+    assert "window shortened" not in winner

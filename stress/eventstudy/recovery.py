@@ -219,7 +219,7 @@ def _with_sentence(g: GroupRecovery, rows, data_end: str, confounders, horizons)
     if longest is not None:
         cars = ", ".join(f"[0,+{h}] {fmt.pct(g.caar[h])}" for h in horizons if h in g.caar
                          and g.caar[h] == g.caar[h])
-        parts.append(f"CAAR {cars}: {_verdict(g.caar0, g.caar[longest], longest)}")
+        parts.append(f"market-adjusted CAAR {cars}: {_verdict(g.caar0, g.caar[longest], longest)}")
     later = [c for c in confounders if 0 < c.day <= (longest or max(horizons))]
     if later:
         parts.append(f"{len(later)} other catalogue event{'s' if len(later) > 1 else ''} fall "

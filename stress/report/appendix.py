@@ -17,7 +17,7 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("CAAR", "Cumulative average abnormal return: the equal-weighted mean of the CARs of a "
      "group's assets."),
     ("BHAR", "Buy-and-hold abnormal return: the compounded return minus the compounded "
-     "market-model return over a window."),
+     "market return over a window (the recovery read's market-adjusted returns)."),
     ("Day 0", "The first trading session on which the event could move prices."),
     ("DeepSeek unit", "The size of an AI-demand shock measured against DeepSeek (27 Jan 2025): "
      "the reference basket's day-0 abnormal return divided by its size on DeepSeek day. "

@@ -353,17 +353,19 @@ def recovery_section(rec, view: "EventView", held: Sequence[str] = ()) -> Sectio
     hs = list(rec.horizons)
     blocks: list = [Text(x.sentence, "bullet") for x in rec.groups if x.sentence]
     gcols = [Column("label", "Group", align="left", wrap=22), Column("n", "N"),
-             Column("caar0", "Day-0 CAAR", pct),
-             Column("back", "Gave the gain back" if up else "Regained the pre-event close",
-                    align="left", wrap=16),
+             Column("caar0", "Day-0 mean (mkt-adj.)", pct),
+             Column("back", "Back at the pre-event close", align="left", wrap=16),
              Column("first", "First", align="left", wrap=16), Column("last", "Last", align="left", wrap=16)]
     g["back"] = [f"{int(b)} of {int(n)}" + (f", median {m:.0f} sessions" if m == m else "")
                  for b, n, m in zip(g["n_back"], g["n"], g["median_sessions"])]
     for h in hs:
         gcols += [Column(f"caar_0_{h}", f"CAR [0,+{h}]", pct), Column(f"bhar_0_{h}", f"BHAR [0,+{h}]", pct)]
     blocks += [Text("By group", "h2"), Table(g, gcols, font=6.5),
-               Text("Sessions to regain: the first session after day 0 whose close is back at "
-                    "(or beyond) the close before day 0. CAR: market-adjusted (r - r_SPY), "
+               Text("Back at the pre-event close: the first session after day 0 whose close is "
+                    "back at (or beyond) the close before day 0, for every member (one that fell "
+                    "regained it, one that rose gave its gain back); the sentences above count "
+                    "only the members that moved the group's way. Day-0 mean and CAR: "
+                    "market-adjusted (r - r_m, r_m the market index of the settings), "
                     "summed; BHAR: compounded return minus the compounded market return. Data "
                     f"to {rec.data_end}.", "note")]
     order = {t: i for i, t in enumerate(held)}

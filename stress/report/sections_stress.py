@@ -145,9 +145,14 @@ def _var(view: "StressView") -> Section:
                     Text("Losses over the horizon as a share of NAV. VaR: the loss exceeded with "
                          "the given tail probability; ES: the average loss beyond it (with the "
                          "fractional tail atom). Regimes: " + "; ".join(view.notes) + ".", "note")]
-    reasons = [r for r in dict.fromkeys(v.get("reason", [])) if isinstance(r, str) and r]
-    blocks += [Text(r, "caveat") for r in reasons]
-    blocks += [Text(w, "caveat") for w in warnings_about(view, ("before:", "stressed regime", "VaR"))]
+    said: dict[str, list[str]] = {}  # each caveat of the rows once, with the books it qualifies
+    for book, reason in zip(v["portfolio"], v.get("reason", [""] * len(v))):
+        for part in (reason if isinstance(reason, str) else "").split("; "):
+            if part and book not in said.setdefault(part, []):
+                said[part].append(book)
+    blocks += [Text(f"{', '.join(books)}: {part}", "caveat") for part, books in said.items()]
+    blocks += [Text(w, "caveat") for w in warnings_about(view, ("before:", "stressed regime", "VaR"))
+               if w.split(": ", 1)[-1] not in said]
     return Section(TITLES["var"], blocks, subtitle=cst._var_subtitle(view),
         tables={"var_es": view.var, "var_es_wide": wide})
 

@@ -139,7 +139,8 @@ def summary_frame(cells: pd.DataFrame, var: pd.DataFrame, reverse: pd.DataFrame,
             top = hist[hist["level"] == hist["level"].max()].iloc[0]
             row.update(level=float(top["level"]), var_stress=float(top["var_stress"]),
                        es_stress=float(top["es_stress"]), var_before=float(top["var_before"]),
-                       es_before=float(top["es_before"]), var_method=str(top["method"]))
+                       es_before=float(top["es_before"]), var_method=str(top["method"]),
+                       var_note=str(top["reason"] or ""))
         r = reverse[reverse["portfolio"] == name] if len(reverse) else reverse
         if len(r):
             rr = r.iloc[0]
@@ -182,11 +183,13 @@ def _var(result: "RunResult", names: list[str], regime: str) -> tuple[pd.DataFra
         if normal is None or stressed is None:
             continue
         nav = run.book.nav
+        # the run's own caveats on these two windows (e.g. "before:<id>: window shortened ...")
+        said = [w for w in run.warnings if w.startswith((f"{normal.regime}:", f"stressed regime {regime}:"))]
         for method in normal.var:
             for a in normal.var[method]:
                 thin = [thin_tail_note(method, rv.n_obs, rv.horizon, a) for rv in (normal, stressed)]
                 thin = [f"{lab}: {t}" for lab, t in zip(("before", "stressed"), thin) if t]
-                why = "; ".join(r for r in (normal.reasons[0], stressed.reasons[0], *thin) if r)
+                why = "; ".join(r for r in (normal.reasons[0], stressed.reasons[0], *said, *thin) if r)
                 rows.append({
                     "portfolio": name, "method": method, "level": float(a),
                     "var_before": float(normal.var[method][a][0]) / nav,

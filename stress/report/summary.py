@@ -94,8 +94,8 @@ def book_sentences(stress: "StressView", event_id: str) -> list[str]:
     for _, r in stress.summary.iterrows():
         parts = []
         if r.get("replay") == r.get("replay"):
-            parts.append(f"replaying {event_id} cost {pct(r['replay'])} of NAV"
-                         if r["replay"] < 0 else f"replaying {event_id} gave {pct(r['replay'])} of NAV")
+            parts.append(f"replaying {event_id} {'cost' if r['replay'] < 0 else 'gave'} "
+                         f"{pct(abs(r['replay']), sign=False)} of NAV")  # the verb carries the sign
         if r.get("worst"):
             parts.append(f"the worst attainable scenario is {r['worst']} at {pct(r['worst_pnl'])} "
                          f"({r['worst_plausibility']})")
@@ -103,9 +103,7 @@ def book_sentences(stress: "StressView", event_id: str) -> list[str]:
             parts.append(f"stressed {r['var_method']} {r['level']:.0%} VaR {pct(r['var_stress'], 1, sign=False)}"
                          f" and ES {pct(r['es_stress'], 1, sign=False)} of NAV a day (before the event: "
                          f"{pct(r['var_before'], 1, sign=False)} / {pct(r['es_before'], 1, sign=False)})"
-                         + (" - ES equals VaR: the stressed window's tail holds less than one "
-                            "observation at this level" if abs(r["es_stress"] - r["var_stress"]) < 1e-12
-                            else ""))
+                         + (f" - {r['var_note']}" if r.get("var_note") else ""))
         if "k" in r and r.get("loss") == r.get("loss"):
             loss = pct(r["loss"], 0, sign=False)
             if r.get("k_attainable"):
